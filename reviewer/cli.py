@@ -1,0 +1,43 @@
+"""The ``reviewer`` command line: a thin shell over the package's functions.
+
+Subcommands live in the module of the concept they drive and are imported only when called,
+so ``reviewer check`` does not pay for Flask, SQLAlchemy or scikit-learn start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+#: command name -> "module:attribute"; each area registers its commands here and nowhere else.
+COMMANDS: dict[str, str] = {
+    "check": "reviewer.cli_engine:check",
+    "scan": "reviewer.cli_engine:scan",
+    "train": "reviewer.cli_model:train",
+    "eval": "reviewer.cli_model:eval_command",
+    "serve": "reviewer.cli_service:serve",
+    "db": "reviewer.cli_service:db",
+    "user": "reviewer.cli_service:user",
+    "audit": "reviewer.cli_audit:audit",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's documented lazy pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reviewer")
+def main() -> None:
+    """政务新媒体发布前审核助手 (reviewer)。"""

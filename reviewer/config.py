@@ -1,0 +1,129 @@
+"""Settings: one place that says where data lives and which limits apply.
+
+Values come, in this order of precedence, from environment variables, from a TOML file named by
+``REVIEWER_CONFIG`` (or passed explicitly), and from the defaults below. Secrets (the session key,
+the audit HMAC key) belong in the environment or in a file outside the database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_ALLOWED_DOMAINS: tuple[str, ...] = (
+    "gov.cn",
+    "weixin.qq.com",
+    "mp.weixin.qq.com",
+    "weibo.com",
+    "weibo.cn",
+    "douyin.com",
+    "toutiao.com",
+    "people.com.cn",
+    "xinhuanet.com",
+    "news.cn",
+    "cctv.com",
+    "12345.gov.cn",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration file or variable is unusable; the message says which and why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything reviewer can be told; frozen so one request cannot change another's view."""
+
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str | None = None
+    secret_key: str | None = None
+    audit_hmac_key: str | None = None
+    max_chars: int = 200_000
+    lexicon_dirs: tuple[Path, ...] = ()
+    allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS
+    classifier_enabled: bool = True
+    classifier_labels: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"post": ("off_topic", "entertainment"), "reply": ("rude",)}
+    )
+    model_path: Path | None = None
+    session_cookie_secure: bool = False
+    max_request_bytes: int = 2 * 1024 * 1024
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or an embedded SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.instance_path / 'reviewer.sqlite3').resolve()}"
+
+
+_ENV = {
+    "DATABASE_URL": "database_url",
+    "REVIEWER_INSTANCE": "instance_path",
+    "REVIEWER_SECRET_KEY": "secret_key",
+    "REVIEWER_AUDIT_KEY": "audit_hmac_key",
+    "REVIEWER_MAX_CHARS": "max_chars",
+    "REVIEWER_LEXICON_DIRS": "lexicon_dirs",
+    "REVIEWER_ALLOWED_DOMAINS": "allowed_domains",
+    "REVIEWER_CLASSIFIER": "classifier_enabled",
+    "REVIEWER_MODEL_PATH": "model_path",
+    "REVIEWER_COOKIE_SECURE": "session_cookie_secure",
+    "REVIEWER_MAX_REQUEST_BYTES": "max_request_bytes",
+}
+
+
+def _coerce(name: str, value: object) -> object:
+    kind = {f.name: f for f in fields(Settings)}[name]
+    default = kind.default if kind.default is not kind.default_factory else None
+    try:
+        if name in ("instance_path", "model_path"):
+            return Path(str(value)).expanduser()
+        if name == "lexicon_dirs":
+            items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+            return tuple(Path(str(v)).expanduser() for v in items if str(v))
+        if name == "allowed_domains":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(v).strip().lower() for v in items if str(v).strip())
+        if name == "classifier_labels":
+            return {str(k): tuple(v) for k, v in dict(value).items()}
+        if isinstance(default, bool) or name in ("classifier_enabled", "session_cookie_secure"):
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            number = int(value)
+            if number <= 0:
+                raise ValueError
+            return number
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"配置项 {name} 的取值无效：{value!r}") from exc
+    return str(value)
+
+
+def load_settings(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:
+    """Build settings from defaults, the TOML file, the environment and explicit overrides."""
+    values: dict[str, object] = {}
+    path = config_file or os.environ.get("REVIEWER_CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"找不到配置文件：{path}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+        known = {f.name for f in fields(Settings)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"配置文件 {path} 含有未知配置项：{', '.join(unknown)}")
+        values.update(data)
+    for env_name, name in _ENV.items():
+        if os.environ.get(env_name):
+            values[name] = os.environ[env_name]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings()
+    return replace(settings, **{k: _coerce(k, v) for k, v in values.items()})
