@@ -1,9 +1,318 @@
-"""Request-level security for the browser app: login sessions, CSRF, headers, limits, errors."""
+"""Request-level security for the browser app: login sessions, CSRF, headers, limits, errors.
+
+A session cookie names the user as "id:session_epoch" (flask-login's alternative-token idea):
+logout and a password change bump the epoch in the database, so every copy of an older cookie
+stops loading a user, even though Flask's cookie sessions live on the client.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import BuildError
+
+from reviewer.config import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Blueprints authenticated by bearer tokens instead of cookies, so CSRF cannot apply to them.
+TOKEN_API_BLUEPRINTS: frozenset[str] = frozenset({"api"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+#: HTTP status -> (stable error code, Chinese title, Chinese explanation) for error pages and JSON.
+ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "请求有误", "提交的内容无法处理，请检查后重试。"),
+    401: ("unauthorized", "需要登录", "请先登录后再访问。"),
+    403: ("forbidden", "无权访问", "您的角色或所属单位无权进行此操作。"),
+    404: ("not_found", "页面不存在", "您访问的页面或稿件不存在，或不属于您所在的单位。"),
+    405: ("method_not_allowed", "请求方式不支持", "该地址不支持此请求方式。"),
+    409: ("conflict", "内容已变化", "稿件已被他人修改或状态已变化，请刷新后重试。"),
+    413: ("payload_too_large", "提交内容过大", "提交的内容超过了大小上限（{limit}），请删减后重试。"),
+    415: ("unsupported_media_type", "内容类型不支持", "请求的内容类型不受支持。"),
+    422: ("invalid_input", "内容不符合要求", "提交的内容不符合要求，请检查后重试。"),
+    500: ("internal_error", "系统出错", "系统内部出错，本次操作未保存。请稍后重试或联系管理员。"),
+}
+CSRF_ERROR = ("csrf_failed", "安全校验失败", "页面已过期或缺少安全令牌，请刷新页面后重新提交。")
+
+#: Navigation: (endpoint, Chinese label, roles that see it). Missing endpoints are skipped.
+NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("pages.drafts", "我的稿件", frozenset({"editor"})),
+    ("pages.new_draft", "新建稿件", frozenset({"editor"})),
+    ("pages.queue", "审核队列", frozenset({"reviewer"})),
+    ("pages.publish_queue", "待发布", frozenset({"publisher"})),
+    ("pages.all_drafts", "全部稿件", frozenset({"auditor", "admin"})),
+    ("audit.index", "审计日志", frozenset({"auditor", "admin"})),
+)
+
+ROLE_NAMES: dict[str, str] = {
+    "editor": "编辑",
+    "reviewer": "审核员",
+    "publisher": "发布员",
+    "auditor": "审计员",
+    "admin": "管理员",
+}
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class LoginUser:
+    """The logged-in user for flask-login: the ORM row of this request plus its roles."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, row: Any, roles: frozenset[str]) -> None:
+        self.row = row
+        self.roles = roles
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    @property
+    def username(self) -> str:
+        return self.row.username
+
+    @property
+    def display_name(self) -> str:
+        return self.row.display_name or self.row.username
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.row.active)
+
+    def get_id(self) -> str:
+        return f"{self.row.id}:{self.row.session_epoch or 0}"
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """Nobody logged in: no roles, so role checks need no special case."""
+
+    roles: frozenset[str] = frozenset()
+    row = None
+
+    def has_role(self, *roles: str) -> bool:
+        return False
+
+
+def app_settings() -> Settings:
+    """The Settings the running app was created with."""
+    found = current_app.config.get("REVIEWER_SETTINGS")
+    return found if isinstance(found, Settings) else load_settings()
+
+
+def db() -> Any:
+    """The SQLAlchemy session of the current request (opened and committed by create_app)."""
+    from reviewer.web import db_session
+
+    return db_session()
+
+
+def user_roles(session: Any, user_id: int) -> frozenset[str]:
+    """The roles a user holds, read fresh so a role change applies from the next request."""
+    from reviewer.storage import UserRole
+
+    return frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+
+
+def load_login_user(token: str) -> LoginUser | None:
+    """flask-login's loader: the user only while the cookie's epoch matches the database."""
+    from reviewer.storage import User
+
+    user_id, _, epoch = (token or "").partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    session = db()
+    row = session.get(User, int(user_id))
+    if row is None or not row.active or int(row.session_epoch or 0) != int(epoch):
+        return None
+    return LoginUser(row, user_roles(session, row.id))
+
+
+def log_in(row: Any) -> LoginUser:
+    """Start a browser session for an authenticated user row."""
+    user = LoginUser(row, user_roles(db(), row.id))
+    login_user(user)
+    return user
+
+
+def current_actor() -> Any:
+    """The ORM user acting in this request, as reviewer.workflow expects it."""
+    return current_user.row
+
+
+def wants_json() -> bool:
+    """API paths answer errors in JSON; everything else gets a Chinese HTML page."""
+    return request.path.startswith("/api/")
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Require a logged-in user holding at least one of ``roles`` (any role when none given)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                return error_response(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def _limit_text() -> str:
+    size = app_settings().max_request_bytes
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None,
+                   title: str | None = None) -> Any:
+    """A Chinese error page (or JSON body under /api/) for ``status``; never a traceback."""
+    default_code, default_title, default_message = ERRORS.get(status, ERRORS[500])
+    code = code or default_code
+    message = message or default_message.format(limit=_limit_text())
+    if wants_json():
+        response = jsonify({"error": code, "message": message})
+    else:
+        response = make_response(render_template(
+            "error.html", status=status, code=code, title=title or default_title, message=message))
+    response.status_code = status
+    return response
+
+
+def _handle_http(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    if status not in ERRORS:
+        status = 500 if status >= 500 else 400
+    return error_response(status)
+
+
+def _handle_csrf(exc: CSRFError) -> Any:
+    code, title, message = CSRF_ERROR
+    return error_response(400, message, code, title)
+
+
+def _handle_500(exc: Exception) -> Any:
+    if isinstance(exc, InternalServerError) and exc.original_exception is not None:
+        current_app.logger.error("未处理的异常", exc_info=exc.original_exception)
+    return error_response(500)
+
+
+def _unauthorized() -> Any:
+    if wants_json():
+        return error_response(401)
+    flash("请先登录。", "info")
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target.rstrip("?") if target else None))
+
+
+def _add_headers(response: Any) -> Any:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _check_csrf() -> None:
+    if request.blueprint in TOKEN_API_BLUEPRINTS:
+        return
+    csrf.protect(apply_exemptions=True)
+
+
+def nav_items() -> list[tuple[str, str, bool]]:
+    """The navigation links the current user's roles open: (url, label, active)."""
+    items = []
+    for endpoint, label, roles in NAV:
+        if not current_user.has_role(*roles):
+            continue
+        try:
+            url = url_for(endpoint)
+        except BuildError:
+            continue
+        items.append((url, label, request.endpoint == endpoint))
+    return items
+
+
+def _template_context() -> dict[str, Any]:
+    return {"nav_items": nav_items, "role_names": ROLE_NAMES}
 
 
 def init_app(app: Flask) -> None:
     """Install session login, CSRF protection, security headers and Chinese error pages."""
+    settings = app.config.get("REVIEWER_SETTINGS")
+    if not isinstance(settings, Settings):
+        settings = load_settings()
+    app.config.update(
+        SESSION_COOKIE_NAME="reviewer_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.secret_key
+    if not app.config.get("SECRET_KEY"):
+        app.logger.warning("未设置 REVIEWER_SECRET_KEY，使用临时会话密钥：重启后所有用户需重新登录。")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+
+    login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.user_loader(load_login_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = "basic"
+
+    csrf.init_app(app)
+    app.before_request(_check_csrf)
+    app.after_request(_add_headers)
+    app.context_processor(_template_context)
+
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(500, _handle_500)
