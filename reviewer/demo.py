@@ -1,0 +1,88 @@
+"""Demo data: a small unit tree, accounts with one to three review levels, and the demo users.
+
+``reviewer serve --demo`` and the test fixtures seed the same data, so what a visitor clicks
+through is what the tests check. Seeding happens only into an empty database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reviewer.storage import Account, Unit, User, UserRole, UserUnit
+
+DEMO_PASSWORD = "demo-password"
+
+#: (name, parent name or None); parents come before children.
+UNITS: tuple[tuple[str, str | None], ...] = (
+    ("示例市人民政府办公室", None),
+    ("示例市文化和旅游局", "示例市人民政府办公室"),
+    ("示例市税务局", "示例市人民政府办公室"),
+    ("示例市公安局", "示例市人民政府办公室"),
+    ("示例市交通运输局", "示例市人民政府办公室"),
+    ("邻县人民政府办公室", None),
+)
+
+#: (name, platform, unit, review levels, department, duty)
+ACCOUNTS: tuple[tuple[str, str, str, int, str, str], ...] = (
+    ("示例文旅", "微信", "示例市文化和旅游局", 2, "文旅",
+     "发布本市文化活动、旅游景区开放与节假日出行提示。"),
+    ("示例文旅微博", "微博", "示例市文化和旅游局", 1, "文旅",
+     "转发文旅资讯，回应游客咨询。"),
+    ("示例税务", "微信", "示例市税务局", 3, "税务",
+     "解读税费政策，发布办税提醒与纳税服务信息。"),
+    ("示例公安", "抖音", "示例市公安局", 3, "公安",
+     "发布警情通报、防诈骗提示和户政出入境办事指南。"),
+    ("示例市政府发布", "客户端", "示例市人民政府办公室", 2, "综合",
+     "发布市政府重要政策、通知公告和政务信息。"),
+    ("示例交通", "头条", "示例市交通运输局", 2, "交通",
+     "发布公交线路调整、道路施工绕行和出行服务信息。"),
+    ("邻县发布", "微信", "邻县人民政府办公室", 2, "综合", "发布邻县政务信息。"),
+)
+
+#: (username, display name, roles, units)
+USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("editor1", "编辑 张敏", ("editor",), ("示例市人民政府办公室",)),
+    ("reviewer1", "审核员 李强", ("reviewer", "editor"), ("示例市人民政府办公室",)),
+    ("reviewer2", "审核员 王芳", ("reviewer",), ("示例市人民政府办公室",)),
+    ("reviewer3", "审核员 赵磊", ("reviewer", "publisher"), ("示例市人民政府办公室",)),
+    ("publisher1", "发布员 陈静", ("publisher",), ("示例市人民政府办公室",)),
+    ("auditor1", "审计员 刘洋", ("auditor",), ("示例市人民政府办公室",)),
+    ("admin1", "管理员 周杰", ("admin",), ("示例市人民政府办公室",)),
+    ("editor_other", "邻县编辑 孙悦", ("editor", "reviewer"), ("邻县人民政府办公室",)),
+)
+
+
+def is_empty(session: Session) -> bool:
+    """True when no user exists yet, the sign that the database was never seeded."""
+    return session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def seed(session: Session, *, password_hash: str | None = None) -> dict[str, int]:
+    """Insert the demo units, accounts and users; returns username -> user id.
+
+    ``password_hash`` lets callers hash ``demo-password`` once and reuse it (tests seed often).
+    """
+    from reviewer.security import hash_password
+
+    password_hash = password_hash or hash_password(DEMO_PASSWORD)
+    units: dict[str, Unit] = {}
+    for name, parent in UNITS:
+        unit = Unit(name=name, parent_id=units[parent].id if parent else None)
+        session.add(unit)
+        session.flush()
+        units[name] = unit
+    for name, platform, unit_name, levels, department, duty in ACCOUNTS:
+        session.add(Account(name=name, platform=platform, unit_id=units[unit_name].id, review_levels=levels,
+                            department=department, duty=duty, active=True))
+    ids: dict[str, int] = {}
+    for username, display_name, roles, unit_names in USERS:
+        user = User(username=username, display_name=display_name, password_hash=password_hash, active=True,
+                    failed_logins=0, session_epoch=0)
+        session.add(user)
+        session.flush()
+        session.add_all(UserRole(user_id=user.id, role=role) for role in roles)
+        session.add_all(UserUnit(user_id=user.id, unit_id=units[u].id) for u in unit_names)
+        ids[username] = user.id
+    session.flush()
+    return ids
