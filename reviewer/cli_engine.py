@@ -1,0 +1,168 @@
+"""``reviewer check`` and ``reviewer scan``: the engine on the command line.
+
+Exit status of ``check``: 0 pass, 1 review or block, 2 a usage or input error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reviewer.config import ConfigError, load_settings
+from reviewer.engine import Engine
+from reviewer.errors import ReviewerError
+from reviewer.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES, Report
+from reviewer.lexicon import LexiconError
+
+EXIT_USAGE = 2
+
+
+def fail(message: str) -> None:
+    """Print a Chinese error message and exit with the usage/input status."""
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or a clear error naming the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{name} 不是有效的 UTF-8 文本（第 {exc.start + 1} 个字节无法解码），请另存为 UTF-8 后重试")
+        raise  # unreachable: fail() exits
+
+
+def build_engine(lexicon_dirs: tuple[str, ...], classifier: bool = True) -> Engine:
+    """The engine with the configured lexicon folders plus those given on the command line."""
+    try:
+        settings = load_settings()
+        dirs = tuple(settings.lexicon_dirs) + tuple(Path(d) for d in lexicon_dirs)
+        return Engine.from_settings(replace(settings, lexicon_dirs=dirs), classifier=classifier)
+    except (ConfigError, LexiconError, ReviewerError) as exc:
+        fail(str(exc))
+        raise
+
+
+def render_text(text: str, report: Report, color: bool) -> str:
+    """The text with each finding marked 【…】⁽ⁿ⁾, then a table of findings grouped by gate."""
+    lines = [f"审核结论：{VERDICT_NAMES[report.verdict]}（{report.verdict}），共 {len(report.findings)} 处问题", ""]
+    marked = []
+    pos = 0
+    numbered = list(enumerate(report.findings, start=1))
+    for n, f in sorted(numbered, key=lambda p: (p[1].start, p[1].end)):
+        if f.source == "classifier" and f.end - f.start > 40:
+            continue
+        if f.start < pos:
+            continue
+        marked.append(text[pos:f.start])
+        evidence = f"【{text[f.start:f.end]}】[{n}]"
+        fg = {"block": "red", "review": "yellow", "info": "cyan"}[f.severity]
+        marked.append(click.style(evidence, fg=fg, bold=True) if color else evidence)
+        pos = f.end
+    marked.append(text[pos:])
+    lines.append("".join(marked).rstrip("\n"))
+    lines.append("")
+    for gate in GATES:
+        group = [(n, f) for n, f in numbered if f.gate == gate]
+        if not group:
+            continue
+        lines.append(f"== {GATE_NAMES[gate]}（{len(group)}） ==")
+        for n, f in group:
+            suggestion = f"；建议：{f.suggestion}" if f.suggestion else ""
+            note = f"；说明：{f.note}" if f.note else ""
+            excerpt = f.text if len(f.text) <= 30 else f.text[:28] + "…"
+            lines.append(
+                f"  [{n}] {SEVERITY_NAMES[f.severity]} {f.category} “{excerpt}” "
+                f"(第 {f.start}-{f.end} 字){suggestion}{note}"
+            )
+    if report.labels:
+        scores = "，".join(f"{k}={v:.2f}" for k, v in report.labels.items())
+        lines.append(f"分类模型得分：{scores}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("file", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(KINDS), default="post", show_default=True, help="post 发布内容，reply 留言回复")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--lexicon-dir", "lexicon_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="追加的自定义词库目录（TSV 或每行一词的 TXT），可重复")
+@click.option("--duty", default=None, help="账号所属部门或职责描述，用于判断是否偏离职能定位")
+def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: str | None) -> None:
+    """审核一段文本（文件或标准输入），输出问题清单与审核结论。"""
+    if file == "-":
+        data = sys.stdin.buffer.read()
+        name = "标准输入"
+    else:
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            fail(f"无法读取文件 {file}：{exc.strerror}")
+        name = file
+    text = decode(data, name)
+    engine = build_engine(lexicon_dirs)
+    try:
+        report = engine.review(text, kind=kind, duty=duty)
+    except ReviewerError as exc:
+        fail(exc.message)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(text, report, color=sys.stdout.isatty()))
+    sys.exit(0 if report.verdict == "pass" else 1)
+
+
+def _scan_line(engine: Engine, lineno: int, line: str) -> dict:
+    """One input record to one output record; a bad record yields an error record, in place."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"id": None, "line": lineno, "error": "invalid_json", "message": f"第 {lineno} 行不是有效的 JSON：{exc.msg}"}
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        rid = record.get("id") if isinstance(record, dict) else None
+        return {"id": rid, "line": lineno, "error": "invalid_record", "message": f"第 {lineno} 行缺少文本字段 text"}
+    kind = record.get("kind") or "post"
+    try:
+        report = engine.review(record["text"], kind=kind, duty=record.get("duty"))
+    except ReviewerError as exc:
+        return {"id": record.get("id"), "line": lineno, "error": exc.code, "message": exc.message}
+    return {"id": record.get("id"), **report.to_dict()}
+
+
+@click.command()
+@click.argument("input_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="输出 JSONL 文件")
+@click.option("--lexicon-dir", "lexicon_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--progress/--no-progress", default=None, help="显示进度条（默认在终端中显示）")
+def scan(input_file: str, out_file: str, lexicon_dirs: tuple[str, ...], progress: bool | None) -> None:
+    """批量审核 JSONL 文件（每行 {"id", "text", "kind"}），按输入顺序逐行输出结果。"""
+    from tqdm import tqdm
+
+    raw = sys.stdin.buffer.read() if input_file == "-" else Path(input_file).read_bytes()
+    lines = decode(raw, input_file).splitlines()
+    engine = build_engine(lexicon_dirs)
+    out_path = Path(out_file)
+    errors = 0
+    show = sys.stderr.isatty() if progress is None else progress
+    fd, tmp = tempfile.mkstemp(prefix=".scan-", suffix=".jsonl", dir=out_path.parent.resolve())
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for lineno, line in enumerate(tqdm(lines, desc="审核", unit="条", disable=not show), start=1):
+                if not line.strip():
+                    continue
+                result = _scan_line(engine, lineno, line)
+                errors += "error" in result
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if errors:
+        click.echo(f"有 {errors} 条记录无法审核，已在输出中标注 error 字段", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,114 @@
+"""The review engine: text in, findings and a verdict out. Pure Python, no web framework.
+
+    text ─► views (normalize.py) ─┬► lexicon automaton (lexicon.py) ─┐
+                                  ├► pattern rules (patterns.py) ────┼► findings ─► verdict
+                                  └► classifier (classifier.py) ─────┘
+
+Gates and severities come from the rule families in ``lexicons/categories.tsv`` unless a lexicon
+entry overrides them; the verdict is the worst severity found.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewer import patterns
+from reviewer.config import Settings, load_settings
+from reviewer.errors import InputError
+from reviewer.findings import KINDS, Finding, Report, verdict
+from reviewer.lexicon import Category, Lexicon, load_categories
+from reviewer.normalize import view
+
+
+@dataclass
+class Engine:
+    """A loaded lexicon and pattern set (and, when available, the classifier) ready to review."""
+
+    settings: Settings
+    lexicon: Lexicon
+    categories: dict[str, Category]
+    classifier: Any = None
+    _context: patterns.Context = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._context = patterns.Context(tuple(self.settings.allowed_domains))
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, classifier: bool | None = None) -> Engine:
+        """Load the shipped lexicons plus the configured folders, and the classifier if enabled."""
+        settings = settings or load_settings()
+        lexicon = Lexicon.load(settings.lexicon_dirs)
+        model = None
+        if settings.classifier_enabled if classifier is None else classifier:
+            model = _load_classifier(settings)
+        return cls(settings, lexicon, load_categories(), model)
+
+    def review(self, text: str, kind: str = "post", *, duty: str | None = None,
+               classify: bool = True) -> Report:
+        """Review one text: every finding points at ``text[start:end]`` of the text given."""
+        if not isinstance(text, str):
+            raise InputError("待审核内容必须是文本", "invalid_text")
+        if kind not in KINDS:
+            raise InputError(f"内容类型“{kind}”无效，应为 post（发布内容）或 reply（留言回复）", "invalid_kind")
+        if len(text) > self.settings.max_chars:
+            raise InputError(
+                f"文本过长：{len(text)} 字，超过上限 {self.settings.max_chars} 字，请分段审核", "text_too_long"
+            )
+        if not text.strip():
+            return Report("pass", [], {})
+        views = {name: view(text, name) for name in ("compact", "plain", "digits")}
+        findings = self.lexicon.match(text, views["compact"])
+        findings.extend(patterns.match(text, views, self.categories, self._context))
+        labels: dict[str, float] = {}
+        if classify and self.classifier is not None:
+            judged = tuple(self.settings.classifier_labels.get(kind, ()))
+            labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged)
+            findings.extend(more)
+        findings = _dedupe(findings)
+        return Report(verdict(findings), findings, labels)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Text order; one finding per span and category (a lexicon term and a pattern may agree)."""
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for f in sorted(findings, key=lambda f: (f.start, f.end, f.source != "pattern")):
+        key = (f.start, f.end, f.category)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _load_classifier(settings: Settings) -> Any:
+    """The trained classifier, or None when the package ships no model yet."""
+    try:
+        from reviewer import classifier
+    except ImportError:
+        return None
+    if settings.model_path is not None:
+        return classifier.Classifier.load(settings.model_path)
+    return classifier.load_default()
+
+
+_default: Engine | None = None
+_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide engine built from the environment's settings (loaded once)."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = Engine.from_settings()
+    return _default
+
+
+def reset_default_engine() -> None:
+    """Forget the process-wide engine (after a lexicon or model change)."""
+    global _default
+    with _lock:
+        _default = None

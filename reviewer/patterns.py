@@ -1,0 +1,300 @@
+"""Pattern rules: what a word list cannot see — numbers with check digits, addresses, markings, dates.
+
+Each rule names the normalized view it reads (see normalize.py), a regular expression and, where
+a match alone is not proof, a check (the GB 11643 check digit of an ID number, the Luhn digit of a
+bank card, the domain of a URL against the allow list). Lists of domains and codes are data, in
+``lexicons/patterns.toml``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from reviewer.findings import Finding
+from reviewer.lexicon import Category
+from reviewer.normalize import View
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10x98765432"
+
+
+@lru_cache(maxsize=1)
+def pattern_data() -> dict[str, frozenset[str]]:
+    """The domain and code lists of ``lexicons/patterns.toml``."""
+    raw = tomllib.loads(resources.files("reviewer.lexicons").joinpath("patterns.toml").read_text("utf-8"))
+    return {key: frozenset(str(v).lower() for v in values) for key, values in raw.items()}
+
+
+def id_check_digit(first17: str) -> str:
+    """GB 11643-1999 check character for the first 17 digits of a citizen ID number."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+def valid_id18(number: str) -> bool:
+    """An 18-character ID: known province, real birth date, correct check character."""
+    number = number.lower()
+    if number[:2] not in pattern_data()["id_province_codes"]:
+        return False
+    if not _valid_date(int(number[6:10]), int(number[10:12]), int(number[12:14])):
+        return False
+    return id_check_digit(number[:17]) == number[17]
+
+
+def valid_id15(number: str) -> bool:
+    """A first-generation 15-digit ID: known province and a real 19xx birth date (no check digit)."""
+    if number[:2] not in pattern_data()["id_province_codes"]:
+        return False
+    return _valid_date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+
+
+def luhn_valid(number: str) -> bool:
+    """The Luhn (mod 10) check that bank card numbers carry."""
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may consult besides the match: the allowed URL domains."""
+
+    allowed_domains: tuple[str, ...]
+
+
+def domain_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    """Is ``host`` one of the allowed domains or a subdomain of one?"""
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in allowed)
+
+
+Check = Callable[[re.Match, Context], "str | None | bool"]
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    """A regular expression over one view, with an optional check that may veto or re-label it.
+
+    A check returns False to veto, True to keep, or a rule name to report the match under
+    another rule of this module (a URL that turns out to be a short link).
+    """
+
+    name: str
+    category: str
+    view: str
+    regex: re.Pattern
+    suggestion: str | None
+    note: str
+    check: Check | None = None
+    group: int = 0
+
+
+def _check_id18(m: re.Match, ctx: Context) -> bool:
+    return valid_id18(m.group(1))
+
+
+def _check_id15(m: re.Match, ctx: Context) -> bool:
+    return valid_id15(m.group(1))
+
+
+def _check_card(m: re.Match, ctx: Context) -> bool:
+    return luhn_valid(m.group(1))
+
+
+def _check_email(m: re.Match, ctx: Context) -> bool:
+    return m.group(2).lower() in pattern_data()["personal_mail_domains"]
+
+
+_HOST = re.compile(r"^(?:https?://)?([^/:?#\s]+)", re.I)
+
+
+def _check_url(m: re.Match, ctx: Context) -> str | bool:
+    host = _HOST.match(m.group(0))
+    if host is None:
+        return False
+    name = host.group(1).lower()
+    if name in pattern_data()["short_link_domains"]:
+        return "commercial.short_link"
+    return not domain_allowed(name, ctx.allowed_domains)
+
+
+def _check_date(m: re.Match, ctx: Context) -> bool:
+    year = int(m.group("y")) if m.group("y") else 2024  # without a year, 2月29日 is possible
+    month, day = int(m.group("m")), int(m.group("d"))
+    return not _valid_date(year, month, day) if 1 <= month <= 12 else True
+
+
+def _tlds() -> str:
+    return "|".join(sorted(pattern_data()["bare_url_tlds"], key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def rules() -> tuple[PatternRule, ...]:
+    """All pattern rules, in priority order: a span claimed by an earlier rule of the same
+    category is not reported again by a later one (an ID number is not also a bank card)."""
+    url_tail = r"[^\s<>\"'，。；、！？（）【】《》“”]*"
+    return (
+        PatternRule(
+            "privacy.id_card", "privacy", "digits",
+            re.compile(r"(?<![0-9a-z])([1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9x])(?![0-9a-z])"),
+            "删除身份证号码，确需公示的应按规定隐去中间位（如 1101**********123X）",
+            "18位居民身份证号码（校验位正确），属个人隐私", _check_id18, 1,
+        ),
+        PatternRule(
+            "privacy.id_card", "privacy", "digits",
+            re.compile(r"(?<![0-9a-z])([1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?![0-9a-z])"),
+            "删除身份证号码，确需公示的应按规定隐去中间位",
+            "15位居民身份证号码（出生日期有效），属个人隐私", _check_id15, 1,
+        ),
+        PatternRule(
+            "privacy.bank_card", "privacy", "digits",
+            re.compile(r"(?<![0-9])(62\d{14,17}|4\d{15}|5[1-5]\d{14}|3[47]\d{13})(?![0-9])"),
+            "删除银行卡号", "银行卡号（Luhn 校验通过），属个人隐私", _check_card, 1,
+        ),
+        PatternRule(
+            "privacy.mobile", "privacy", "digits",
+            re.compile(r"(?<![0-9])(?:0086|86)?(1[3-9]\d{9})(?![0-9])"),
+            "删除个人手机号码，改用单位办公电话或服务热线", "个人手机号码，属个人隐私", None, 1,
+        ),
+        PatternRule(
+            "privacy.email", "privacy", "plain",
+            re.compile(r"(?<![a-z0-9._%+-])([a-z0-9._%+-]+)@((?:[a-z0-9-]+\.)+[a-z]{2,})(?![a-z0-9-])"),
+            "删除个人邮箱，改用单位公务邮箱", "个人邮箱地址，属个人隐私", _check_email,
+        ),
+        PatternRule(
+            "commercial.url", "commercial", "plain",
+            re.compile(
+                rf"(?:https?://|www\.){url_tail}"
+                rf"|(?<![a-z0-9@._%+-])(?:[a-z0-9-]+\.)+(?:{_tlds()})(?![a-z0-9-])(?::\d+)?(?:/{url_tail})?"
+            ),
+            "删除链接，或改用政府网站、官方平台链接", "网址域名不在允许名单内，可能是商业链接", _check_url,
+        ),
+        PatternRule(
+            "commercial.wechat_id", "commercial", "compact",
+            re.compile(r"(?:微信|薇信|威信|徽信|维信|v信|vx|wx|weixin|wechat)(?:号码|号|id)?([a-z][a-z0-9]{5,19})(?![a-z0-9])"),
+            "删除个人或商业微信号", "招揽添加微信号，属商业引流", None,
+        ),
+        PatternRule(
+            "commercial.qq_id", "commercial", "digits",
+            re.compile(r"(?:qq|扣扣|企鹅)(?:群号|号码|群|号)?:?([1-9]\d{4,11})(?![0-9])"),
+            "删除 QQ 号", "招揽添加 QQ 号或 QQ 群，属商业引流", None,
+        ),
+        PatternRule(
+            "secret_marking.classification", "secret_marking", "plain",
+            re.compile(r"(?:绝密|机密|秘密)\s*[★☆*]\s*(?:\d+\s*(?:年|个月)|长期|启用前)?"),
+            "涉密文件严禁在政务新媒体发布，请撤下并按保密规定处理", "国家秘密密级标志（密级★保密期限）", None,
+        ),
+        PatternRule(
+            "secret_marking.bracket", "secret_marking", "plain",
+            re.compile(r"[【\[(〔<《]\s*(?:内部资料|内部文件|内部材料|内部明电|涉密文件|涉密|内部|机密|秘密|绝密|仅供内部参考)\s*[】\])〕>》]"),
+            "内部或涉密材料不得公开发布，请撤下并核实", "文件上的内部或涉密标注", None,
+        ),
+        PatternRule(
+            "secret_marking.header", "secret_marking", "plain",
+            re.compile(r"(?m)^[ \t]*(?:内部资料|内部文件|内部材料|涉密文件|涉密材料|内部明电)[ \t]*$"),
+            "内部或涉密材料不得公开发布，请撤下并核实", "单独成行的内部或涉密文件标注", None,
+        ),
+        PatternRule(
+            "format.repeated_punctuation", "format", "plain",
+            re.compile(r"[,。、;:]{2,}|([?!])\1+"),
+            "删除多余的标点", "标点重复或连用", None,
+        ),
+        PatternRule(
+            "format.impossible_date", "format", "plain",
+            re.compile(r"(?<!\d)(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
+            "核对日期", "日期不存在（如2月30日、13月）", _check_date,
+        ),
+        PatternRule(
+            "format.impossible_date", "format", "plain",
+            re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"),
+            "核对日期", "日期不存在（如2月30日、13月）", _check_date,
+        ),
+    )
+
+
+#: Pairs checked by the bracket rule, in the plain view (full-width forms are already folded).
+_PAIRS = {")": "(", "]": "[", "}": "{", "】": "【", "》": "《", "”": "“", "’": "‘", "」": "「", "』": "『", "〕": "〔", "〉": "〈"}
+_OPENERS = frozenset(_PAIRS.values())
+
+
+def _bracket_findings(original: str, plain: View, category: Category) -> list[Finding]:
+    """Unbalanced brackets and quotes, paragraph by paragraph (a quote never spans a blank line)."""
+    findings = []
+    stack: list[int] = []
+    text = plain.text
+
+    def flag(i: int, note: str) -> None:
+        start, end = plain.span(i, i + 1)
+        findings.append(
+            Finding(start, end, original[start:end], "format", category.gate, category.severity,
+                    "format.unbalanced", "检查括号、引号是否成对", note, "pattern")
+        )
+
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            for j in stack:
+                flag(j, "括号或引号没有闭合")
+            stack.clear()
+        elif ch in _OPENERS:
+            stack.append(i)
+        elif ch in _PAIRS:
+            if stack and text[stack[-1]] == _PAIRS[ch]:
+                stack.pop()
+            else:
+                flag(i, "多余的右括号或右引号")
+    for j in stack:
+        flag(j, "括号或引号没有闭合")
+    return findings
+
+
+_BRACKET_CHARS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_OPENERS)) + "]")
+
+
+def match(original: str, views: dict[str, View], categories: dict[str, Category], ctx: Context) -> list[Finding]:
+    """Run every pattern rule over its view and map matches back to the original text."""
+    findings: list[Finding] = []
+    claimed: dict[str, list[tuple[int, int]]] = {}
+    for rule in rules():
+        view = views[rule.view]
+        category = categories[rule.category]
+        for m in rule.regex.finditer(view.text):
+            name = rule.name
+            if rule.check is not None:
+                verdict = rule.check(m, ctx)
+                if verdict is False:
+                    continue
+                if isinstance(verdict, str):
+                    name = verdict
+            a, b = m.span(rule.group)
+            if a == b:
+                continue
+            start, end = view.span(a, b)
+            spans = claimed.setdefault(rule.category, [])
+            if any(s < end and start < e for s, e in spans):
+                continue
+            spans.append((start, end))
+            suggestion, note = rule.suggestion, rule.note
+            if name == "commercial.short_link":
+                suggestion, note = "删除短链接，改用可辨认去向的官方链接", "短链接隐藏了真实去向"
+            findings.append(
+                Finding(start, end, original[start:end], rule.category, category.gate, category.severity,
+                        name, suggestion, "pattern", note)
+            )
+    plain = views["plain"]
+    if _BRACKET_CHARS.search(plain.text):
+        findings.extend(_bracket_findings(original, plain, categories["format"]))
+    return findings
