@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def _folded() -> dict[int, str]:
     return folded
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(view: str) -> _Table:
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}")
