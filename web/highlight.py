@@ -1,0 +1,103 @@
+"""Findings laid over the original text: segments for inline highlighting, and display labels.
+
+The pages (server-rendered) and the editor's 检测 button (JSON for app.js) share these segments,
+so both show a finding over exactly ``text[start:end]`` of the text the engine saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from reviewer.findings import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES
+
+
+@lru_cache(maxsize=1)
+def category_names() -> dict[str, str]:
+    """Chinese names of the rule families, from the lexicon's categories table."""
+    try:
+        from reviewer.lexicon import load_categories
+
+        return {key: cat.name for key, cat in load_categories().items()}
+    except Exception:  # noqa: BLE001 - labels are cosmetic; a broken table must not break a page
+        return {}
+
+
+def _get(finding: Any, name: str) -> Any:
+    if isinstance(finding, Mapping):
+        return finding.get(name)
+    return getattr(finding, name, None)
+
+
+def describe(finding: Any) -> dict[str, Any]:
+    """A finding (dict, Finding or row) as a dict with its Chinese labels added."""
+    keys = ("id", "start", "end", "text", "category", "gate", "severity", "rule", "suggestion",
+            "source", "note")
+    data = {key: _get(finding, key) for key in keys}
+    data["gate_name"] = GATE_NAMES.get(data["gate"], data["gate"] or "未分关")
+    data["severity_name"] = SEVERITY_NAMES.get(data["severity"], data["severity"] or "")
+    data["category_name"] = category_names().get(data["category"], data["category"] or "")
+    return data
+
+
+def tooltip(finding: Mapping[str, Any]) -> str:
+    """The hover text of a highlight: gate, severity, rule family and the suggested fix."""
+    tip = f"{finding['gate_name']} · {finding['severity_name']} · {finding['category_name']}"
+    if finding.get("suggestion"):
+        tip += f"\n建议：{finding['suggestion']}"
+    if finding.get("note"):
+        tip += f"\n说明：{finding['note']}"
+    return tip
+
+
+def segments(text: str, findings: Iterable[Any]) -> list[dict[str, Any]]:
+    """Split ``text`` at every finding boundary; each piece carries the worst covering severity.
+
+    Overlapping findings are allowed; a piece's tooltip lists every finding covering it. The first
+    piece of a finding with a database id gets the anchor ``f-<id>`` so lists can link to it.
+    """
+    length = len(text)
+    described = [describe(f) for f in findings]
+    spans = [
+        f for f in described
+        if isinstance(f["start"], int) and isinstance(f["end"], int) and 0 <= f["start"] < f["end"] <= length
+    ]
+    cuts = sorted({0, length, *(f["start"] for f in spans), *(f["end"] for f in spans)})
+    rank = {name: index for index, name in enumerate(SEVERITIES)}
+    anchored: set[Any] = set()
+    pieces: list[dict[str, Any]] = []
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        covering = [f for f in spans if f["start"] <= left and f["end"] >= right]
+        piece: dict[str, Any] = {"text": text[left:right], "severity": None, "tip": "", "anchor": None}
+        if covering:
+            worst = max(covering, key=lambda f: rank.get(f["severity"], 0))
+            piece["severity"] = worst["severity"] if worst["severity"] in rank else "info"
+            piece["tip"] = "\n".join(tooltip(f) for f in covering)
+            for f in covering:
+                if f["id"] is not None and f["start"] == left and f["id"] not in anchored:
+                    anchored.add(f["id"])
+                    piece["anchor"] = f"f-{f['id']}"
+                    break
+        pieces.append(piece)
+    return pieces
+
+
+def by_gate(findings: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Findings grouped under the five gates in their fixed order (empty gates included)."""
+    groups: dict[str, list[dict[str, Any]]] = {gate: [] for gate in GATES}
+    for finding in findings:
+        data = describe(finding)
+        groups.setdefault(data["gate"] if data["gate"] in groups else "text", []).append(data)
+    return groups
+
+
+def summary(findings: Iterable[Any]) -> str:
+    """A one-line count by severity, e.g. “禁止发布 1 处，需复核 2 处”."""
+    counts = {name: 0 for name in SEVERITIES}
+    for finding in findings:
+        severity = _get(finding, "severity")
+        if severity in counts:
+            counts[severity] += 1
+    parts = [f"{SEVERITY_NAMES[s]} {counts[s]} 处" for s in reversed(SEVERITIES) if counts[s]]
+    return "，".join(parts) if parts else "未发现问题"

@@ -1,0 +1,149 @@
+/* 政务新媒体发布前审核助手: small progressive enhancements; every page works without this file. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  /* Segments come from the server (already split at finding boundaries); only text nodes are built. */
+  function renderSegments(container, segments) {
+    container.textContent = "";
+    segments.forEach(function (seg) {
+      if (!seg.severity) {
+        container.appendChild(document.createTextNode(seg.text));
+        return;
+      }
+      var mark = el("mark", "hl sev-" + seg.severity, seg.text);
+      mark.title = seg.tip;
+      if (seg.anchor) { mark.id = seg.anchor; }
+      container.appendChild(mark);
+    });
+  }
+
+  function renderFinding(f) {
+    var li = el("li", "finding sev-" + f.severity);
+    var head = el("div", "finding-head");
+    head.appendChild(el("span", "badge sev-" + f.severity, f.severity_name));
+    head.appendChild(el("span", "badge status-draft", f.gate_name));
+    head.appendChild(el("span", "finding-text", "“" + f.text + "”"));
+    li.appendChild(head);
+    li.appendChild(el("div", "rule", f.category_name + "：" + f.rule));
+    if (f.suggestion) { li.appendChild(el("div", "suggestion", "建议：" + f.suggestion)); }
+    if (f.note) { li.appendChild(el("div", "note", f.note)); }
+    return li;
+  }
+
+  function showCheck(box, data) {
+    box.textContent = "";
+    var summary = el("div", "summary");
+    summary.appendChild(el("span", "muted", "检测结论："));
+    summary.appendChild(el("span", "badge verdict sev-" + data.verdict_class, data.verdict_name));
+    summary.appendChild(el("span", "muted small", data.summary));
+    box.appendChild(summary);
+    data.parts.forEach(function (part) {
+      box.appendChild(el("div", "field-label", part.label));
+      var doc = el("div", "doc");
+      renderSegments(doc, part.segments);
+      box.appendChild(doc);
+    });
+    if (data.findings.length) {
+      box.appendChild(el("h3", null, "发现的问题（" + data.findings.length + "）"));
+      var list = el("ul", "findings");
+      data.findings.forEach(function (f) { list.appendChild(renderFinding(f)); });
+      box.appendChild(list);
+    } else {
+      box.appendChild(el("p", "muted", "未发现问题。提交后仍须经审核员逐关审核。"));
+    }
+  }
+
+  function setupCheck() {
+    var button = document.getElementById("check-button");
+    if (!button) { return; }
+    var form = button.form;
+    var box = document.getElementById("check-result");
+    button.addEventListener("click", function () {
+      var payload = {
+        account_id: form.elements.account_id ? form.elements.account_id.value : null,
+        kind: (form.querySelector('input[name="kind"]:checked') || {}).value || "post",
+        title: form.elements.title.value,
+        body: form.elements.body.value,
+        citizen_message: form.elements.citizen_message ? form.elements.citizen_message.value : ""
+      };
+      button.disabled = true;
+      box.hidden = false;
+      box.textContent = "正在检测……";
+      fetch(button.getAttribute("data-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(payload)
+      }).then(function (response) {
+        return response.json().catch(function () {
+          return { error: "bad_response", message: "服务器返回了无法识别的内容（" + response.status + "）。" };
+        });
+      }).then(function (data) {
+        if (data.error) {
+          box.textContent = "";
+          box.appendChild(el("p", "form-error", data.message));
+        } else {
+          showCheck(box, data);
+        }
+      }).catch(function () {
+        box.textContent = "";
+        box.appendChild(el("p", "form-error", "网络连接失败，请稍后重试。"));
+      }).then(function () { button.disabled = false; });
+    });
+  }
+
+  /* Replies carry the citizen's message; posts do not, so its field shows only for replies. */
+  function setupKind() {
+    var radios = document.querySelectorAll('input[name="kind"]');
+    var field = document.getElementById("citizen-field");
+    if (!radios.length || !field) { return; }
+    function sync() {
+      var checked = document.querySelector('input[name="kind"]:checked');
+      field.hidden = !(checked && checked.value === "reply");
+    }
+    radios.forEach(function (r) { r.addEventListener("change", sync); });
+    sync();
+  }
+
+  /* One click, one request: a second click while the first is on its way would only earn a 409. */
+  function setupSingleSubmit() {
+    document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }
+        form.setAttribute("data-submitting", "1");
+        window.setTimeout(function () { form.removeAttribute("data-submitting"); }, 4000);
+      });
+    });
+  }
+
+  /* Clicking a finding in a list flashes its highlight in the text. */
+  function setupFocus() {
+    document.querySelectorAll("a[data-focus]").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var target = document.getElementById(link.getAttribute("data-focus"));
+        if (!target) { return; }
+        target.classList.add("focus");
+        window.setTimeout(function () { target.classList.remove("focus"); }, 1600);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupKind();
+    setupCheck();
+    setupSingleSubmit();
+    setupFocus();
+  });
+}());
