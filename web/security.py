@@ -34,7 +34,7 @@ from reviewer.config import Settings, load_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Blueprints authenticated by bearer tokens instead of cookies, so CSRF cannot apply to them.
-TOKEN_API_BLUEPRINTS: frozenset[str] = frozenset({"api"})
+TOKEN_API_BLUEPRINTS: frozenset[str] = frozenset({"api", "audit_api"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
