@@ -1,0 +1,186 @@
+"""``reviewer audit``: verify the audit chain, print its anchor, export entries, write the register.
+
+Exit codes: 0 success, 1 the chain is broken (or the database cannot be used), 2 bad input.
+Output files are written to a temporary name first and renamed, so a failed export never leaves
+a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from reviewer.config import ConfigError, load_settings
+
+HASH_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _actor() -> str:
+    """Who runs the command, as the export's audit entry names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on the configured database carrying the configured audit key."""
+    from reviewer.audit import AuditKeyError, hmac_key
+    from reviewer.storage import make_engine, make_session_factory
+
+    try:
+        settings = load_settings()
+        key = hmac_key(settings)
+    except (ConfigError, AuditKeyError) as exc:
+        _fail(str(exc), 2)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with make_session_factory(engine)(info={"audit_key": key}) as session:
+            yield session
+    except SQLAlchemyError as exc:
+        _fail(f"无法读取数据库（是否已执行 reviewer db upgrade？）：{exc.__class__.__name__}", 1)
+    finally:
+        engine.dispose()
+
+
+def _write_atomically(out: str, write: Callable[[IO[bytes]], Any]) -> None:
+    """Write through ``write`` into a temporary file beside ``out``, then rename it into place."""
+    target = Path(out)
+    if not target.parent.exists():
+        _fail(f"输出目录不存在：{target.parent}")
+    handle, temp = tempfile.mkstemp(prefix=".reviewer-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            write(fh)
+        os.replace(temp, target)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@click.group(name="audit")
+def audit() -> None:
+    """审计日志：校验日志链、打印锚点、导出、生成月度审核台账。"""
+
+
+@audit.command()
+@click.option("--anchor", "anchor_hash", default=None, metavar="HASH", help="此前打印的链头哈希，检查是否仍在链中。")
+def verify(anchor_hash: str | None) -> None:
+    """校验审计日志链；发现问题时指出第一个损坏的条目并以非零状态退出。"""
+    from reviewer import audit as audit_log
+
+    if anchor_hash is not None and not HASH_RE.match(anchor_hash.strip()):
+        _fail(f"锚点格式不正确：{anchor_hash!r}，应为 64 位十六进制哈希。")
+    with _session() as session:
+        result = audit_log.verify(session, audit_log.session_key(session), anchor=anchor_hash)
+    if result.ok:
+        click.echo(result.message)
+        if anchor_hash:
+            click.echo("锚点仍在日志链中。")
+        return
+    _fail(f"审计日志链校验失败：{result.message}", 1)
+
+
+@audit.command()
+def anchor() -> None:
+    """打印当前链头哈希（锚点），请保存在数据库之外，例如随月度审核台账归档。"""
+    from reviewer import audit as audit_log
+
+    with _session() as session:
+        seq, head_hash = audit_log.head(session)
+    click.echo(head_hash)
+    click.echo(f"（链头为第 {seq} 条；以后可用 reviewer audit verify --anchor {head_hash} 核验）", err=True)
+
+
+@audit.command()
+@click.option("--since", default=None, help="起始日期（含），YYYY-MM-DD（北京时间）或 ISO 时间。")
+@click.option("--until", default=None, help="结束日期（含当天），YYYY-MM-DD 或 ISO 时间（不含）。")
+@click.option("--format", "fmt", default="csv", help="csv、xlsx 或 jsonl。")
+@click.option("--out", default=None, help="输出文件；省略时写到标准输出（xlsx 必须指定）。")
+@click.option("--unit", "unit_id", default=None, help="单位 ID（含下级单位）。")
+@click.option("--account", "account_id", default=None, help="账号 ID。")
+@click.option("--user", default=None, help="操作人用户名。")
+@click.option("--event", default=None, help="事件代码，例如 signoff。")
+@click.option("--gate", default=None, help="关口：political、legal、policy、secrecy、text。")
+@click.option("--draft", "draft_id", default=None, help="稿件 ID。")
+def export(fmt: str, out: str | None, **filters: str | None) -> None:
+    """按条件导出审计日志（流式写出，导出本身也记入审计日志）。"""
+    from reviewer import exports
+
+    try:
+        fmt = exports.check_format(fmt)
+        flt = exports.AuditFilter.from_mapping(filters)
+    except exports.FilterError as exc:
+        _fail(exc.message)
+    if fmt == "xlsx" and out is None:
+        _fail("导出 xlsx 时必须用 --out 指定输出文件。")
+    with _session() as session:
+        count = exports.count_entries(session, flt)
+        exports.log_export(session, flt, fmt, count=count, actor_name=_actor(),
+                           details={"via": "cli", "out": os.path.basename(out) if out else "stdout"})
+        session.commit()
+
+        def write(fh: IO[bytes]) -> None:
+            for chunk in exports.export_chunks(session, flt, fmt):
+                fh.write(chunk)
+
+        if out is None:
+            write(click.get_binary_stream("stdout"))
+        else:
+            _write_atomically(out, write)
+    if out is not None:
+        click.echo(f"已导出 {count} 条审计日志到 {out}", err=True)
+
+
+@audit.command()
+@click.option("--account", "account_id", default=None, help="账号 ID。")
+@click.option("--month", default=None, help="月份，YYYY-MM。")
+@click.option("--out", default=None, help="输出的 xlsx 文件。")
+def register(account_id: str | None, month: str | None, out: str | None) -> None:
+    """生成某账号某月的月度审核台账（xlsx）。"""
+    from reviewer import exports
+    from reviewer import register as register_module
+
+    if not account_id or not account_id.strip().isdigit():
+        _fail("请用 --account 指定账号 ID（正整数）。")
+    if not month:
+        _fail("请用 --month 指定月份，格式 YYYY-MM。")
+    if not out:
+        _fail("请用 --out 指定输出的 xlsx 文件。")
+    try:
+        register_module.parse_month(month)
+    except exports.FilterError as exc:
+        _fail(exc.message)
+    with _session() as session:
+        holder: dict[str, int] = {}
+
+        def write(fh: IO[bytes]) -> None:
+            holder["rows"] = register_module.write_register(session, int(account_id), month, fh)
+
+        try:
+            _write_atomically(out, write)
+        except exports.FilterError as exc:
+            _fail(exc.message)
+        exports.log_export(session, exports.AuditFilter(account_id=int(account_id)), "register",
+                           count=holder["rows"], actor_name=_actor(),
+                           details={"via": "cli", "month": month, "kind": "月度审核台账"})
+        session.commit()
+    click.echo(f"已生成 {month} 月度审核台账（{holder['rows']} 条）：{out}", err=True)
