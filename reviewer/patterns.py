@@ -146,7 +146,7 @@ def _tlds() -> str:
 def rules() -> tuple[PatternRule, ...]:
     """All pattern rules, in priority order: a span claimed by an earlier rule of the same
     category is not reported again by a later one (an ID number is not also a bank card)."""
-    url_tail = r"[^\s<>\"'，。；、！？（）【】《》“”]*"
+    url_tail = r"[^\s<>\"'()\[\]{}，。；、！？（）【】《》“”]*"
     return (
         PatternRule(
             "privacy.id_card", "privacy", "digits",
