@@ -1,0 +1,144 @@
+"""`reviewer check` and `reviewer scan`: the output contract and exit statuses others rely on."""
+
+import json
+import shutil
+import subprocess
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewer import review
+from reviewer.cli import main
+
+FINDING_KEYS = {"start", "end", "text", "category", "gate", "severity", "rule", "suggestion", "source"}
+
+
+def run(args, data=b""):
+    return CliRunner().invoke(main, args, input=data)
+
+
+def test_check_json_follows_the_contract():
+    text = "请加微信：shop_888，身份证号110101199003074514"
+    result = run(["check", "-", "--format", "json"], text.encode())
+    report = json.loads(result.output)
+    assert set(report) == {"verdict", "findings", "labels"}
+    assert report["verdict"] == "block"
+    for f in report["findings"]:
+        assert FINDING_KEYS <= set(f)
+        assert text[f["start"]:f["end"]] == f["text"]
+        assert f["gate"] in {"political", "legal", "policy", "secrecy", "text"}
+        assert f["severity"] in {"info", "review", "block"}
+        assert f["source"] in {"lexicon", "pattern", "classifier"}
+
+
+def test_check_exits_zero_on_pass_and_one_on_review_or_block():
+    assert run(["check", "-"], "今天天气晴朗。".encode()).exit_code == 0
+    assert run(["check", "-"], "访问 http://shop.example.com".encode()).exit_code == 1
+    assert run(["check", "-"], "手机13912345678".encode()).exit_code == 1
+
+
+def test_check_reads_a_file(tmp_path):
+    path = tmp_path / "post.txt"
+    path.write_text("手机13912345678", encoding="utf-8")
+    result = run(["check", str(path), "--format", "json"])
+    assert json.loads(result.output)["verdict"] == "block"
+
+
+def test_check_text_format_marks_findings_and_groups_them_by_gate():
+    result = run(["check", "-", "--format", "text"], "手机13912345678，访问 http://shop.example.com".encode())
+    assert "【13912345678】" in result.output
+    assert "保密关" in result.output and "政策关" in result.output
+    assert "禁止发布" in result.output
+
+
+def test_non_utf8_input_exits_two_with_a_chinese_message():
+    result = run(["check", "-"], "公告".encode("gbk"))
+    assert result.exit_code == 2
+    assert "UTF-8" in result.output and "错误" in result.output
+
+
+def test_missing_file_exits_two():
+    result = run(["check", "/nonexistent/post.txt"])
+    assert result.exit_code == 2
+    assert "无法读取文件" in result.output
+
+
+def test_unknown_option_value_exits_two():
+    assert run(["check", "-", "--kind", "tweet"], b"x").exit_code == 2
+
+
+def test_text_over_the_limit_exits_two(monkeypatch):
+    monkeypatch.setenv("REVIEWER_MAX_CHARS", "50")
+    result = run(["check", "-"], ("字" * 51).encode())
+    assert result.exit_code == 2
+    assert "文本过长" in result.output
+
+
+def test_bad_lexicon_dir_exits_two_naming_file_and_line(tmp_path):
+    (tmp_path / "bad.tsv").write_text("term\tcategory\tgate\tseverity\tsuggestion\tnote\n坏词\tnosuch\t\t\t\t\n", encoding="utf-8")
+    result = run(["check", "-", "--lexicon-dir", str(tmp_path)], b"x")
+    assert result.exit_code == 2
+    assert "bad.tsv:2" in result.output
+
+
+def test_lexicon_dir_adds_terms(tmp_path):
+    (tmp_path / "opinion.txt").write_text("本单位禁用语\n", encoding="utf-8")
+    result = run(["check", "-", "--format", "json", "--lexicon-dir", str(tmp_path)], "出现本单位禁用语".encode())
+    assert any(f["text"] == "本单位禁用语" for f in json.loads(result.output)["findings"])
+
+
+def test_scan_writes_one_line_per_record_in_input_order(tmp_path):
+    src = tmp_path / "in.jsonl"
+    records = [{"id": i, "text": t} for i, t in enumerate(["天气晴", "手机13912345678", "访问 http://a.example.com"])]
+    records.append({"id": "r", "text": "请您自行查询", "kind": "reply"})
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run(["scan", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == [0, 1, 2, "r"]
+    assert [line["verdict"] for line in lines[:3]] == ["pass", "block", "review"]
+    assert all(set(line) == {"id", "verdict", "findings", "labels"} for line in lines)
+
+
+def test_scan_marks_bad_records_in_place_and_exits_two(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "天气晴"}\nnot json\n{"id": 3}\n{"id": 4, "text": "好"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run(["scan", str(src), "--out", str(out)])
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("error") for line in lines] == [None, "invalid_json", "invalid_record", None]
+
+
+def test_scan_leaves_no_half_written_output_when_input_is_not_utf8(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes('{"id": 1, "text": "公告"}'.encode("gbk"))
+    out = tmp_path / "out.jsonl"
+    assert run(["scan", str(src), "--out", str(out)]).exit_code == 2
+    assert not out.exists()
+
+
+def test_python_api_returns_the_same_report_as_the_cli():
+    text = "加微信：shop_888"
+    cli = json.loads(run(["check", "-", "--format", "json"], text.encode()).output)
+    assert review(text) == cli
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=300))
+def test_any_text_reviews_without_crashing_and_every_span_is_evidence(text):
+    report = review(text)
+    for f in report["findings"]:
+        assert 0 <= f["start"] < f["end"] <= len(text)
+        assert text[f["start"]:f["end"]] == f["text"]
+
+
+def test_installed_command_finds_its_lexicons_from_any_directory(tmp_path):
+    exe = shutil.which("reviewer")
+    assert exe, "the reviewer command is installed by pip install"
+    proc = subprocess.run([exe, "check", "-", "--format", "json"], input="一带一路战略".encode(),
+                          cwd=tmp_path, capture_output=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert json.loads(proc.stdout)["findings"][0]["category"] == "political_expression"
