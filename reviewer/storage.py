@@ -174,6 +174,9 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
 
+    #: SQLAlchemy's optimistic lock: every UPDATE says "WHERE lock_version = <seen>" and bumps it.
+    __mapper_args__ = {"version_id_col": lock_version}
+
 
 class DraftVersion(Base):
     __tablename__ = "draft_versions"

@@ -216,3 +216,11 @@ def browser_page(_chromium) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def api_as(client, token_for: Callable[[str], str]) -> Callable[[str], object]:
+    """``api_as("editor1")``: the JSON API acting as that demo user (see tests/api_helpers.py)."""
+    from api_helpers import Api
+
+    return lambda username: Api(client, token_for(username))

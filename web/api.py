@@ -1,7 +1,302 @@
-"""The JSON API for CMS integration (issue 4 section 4), authenticated by bearer tokens."""
+"""The JSON API for CMS integration (issue 4 section 4), authenticated by bearer tokens.
+
+Request bodies are checked against the JSON Schemas below before any work is done; the same
+schemas are published in the OpenAPI document, so the contract and the check cannot drift apart.
+Every refusal is ``{"error": <stable code>, "message": <Chinese>}``; no input yields a 500.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from reviewer.web import db_session
+from reviewer.web.apiauth import api_error, require_token
+
+from reviewer import workflow
+from reviewer.errors import ReviewerError
+from reviewer.findings import GATES, KINDS
+from reviewer.workflow import MAX_ID, WorkflowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+TEXT_LIMITS = workflow.LIMITS
+
+#: Request body schemas by name; referenced from the OpenAPI document as components.
+SCHEMAS: dict[str, dict] = {
+    "TokenRequest": {
+        "type": "object",
+        "required": ["username", "password"],
+        "additionalProperties": False,
+        "properties": {
+            "username": {"type": "string", "minLength": 1, "maxLength": 100},
+            "password": {"type": "string", "minLength": 1, "maxLength": 1000},
+        },
+    },
+    "CheckRequest": {
+        "type": "object",
+        "required": ["text"],
+        "additionalProperties": False,
+        "properties": {
+            "text": {"type": "string", "maxLength": TEXT_LIMITS["body"]},
+            "kind": {"enum": list(KINDS), "default": "post"},
+            "duty": {"type": ["string", "null"], "maxLength": 2000},
+        },
+    },
+    "DraftCreate": {
+        "type": "object",
+        "required": ["account_id", "title", "body", "kind"],
+        "additionalProperties": False,
+        "properties": {
+            "account_id": ID,
+            "title": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["title"]},
+            "body": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["body"]},
+            "kind": {"enum": list(KINDS)},
+            "citizen_message": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["citizen_message"]},
+        },
+    },
+    "DraftEdit": {
+        "type": "object",
+        "required": ["title", "body", "base_version"],
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["title"]},
+            "body": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["body"]},
+            "base_version": ID,
+            "citizen_message": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["citizen_message"]},
+        },
+    },
+    "SignOffRequest": {
+        "type": "object",
+        "required": ["version", "level", "gate", "decision"],
+        "additionalProperties": False,
+        "properties": {
+            "version": ID,
+            "level": {"type": "integer", "minimum": 1, "maximum": 3},
+            "gate": {"enum": list(GATES)},
+            "decision": {"enum": ["approve", "reject"]},
+            "comment": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["comment"]},
+            "overrides": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[1-9][0-9]{0,9}$"},
+                "additionalProperties": {"type": "string", "maxLength": TEXT_LIMITS["reason"]},
+            },
+        },
+    },
+    "PublishRequest": {
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "properties": {
+            "version": ID,
+            "url": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["url"]},
+        },
+    },
+}
+VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
+TYPE_NAMES = {"string": "文本", "integer": "整数", "object": "对象", "array": "数组", "null": "空值",
+              "boolean": "布尔值", "number": "数字"}
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """A stable code and a Chinese sentence for the first schema violation."""
+    where = ".".join(str(p) for p in error.absolute_path) or "请求体"
+    kind = error.validator
+    if kind == "required":
+        missing = next((f for f in error.validator_value if f not in (error.instance or {})), "?")
+        return "missing_field", f"缺少必填字段：{missing}。"
+    if kind == "additionalProperties" and error.absolute_path == error.relative_path and not error.path:
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return "unknown_field", f"不认识的字段：{', '.join(map(str, extra))[:200]}。"
+    if kind == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return "invalid_type", f"字段 {where} 的类型应为{'或'.join(TYPE_NAMES.get(t, t) for t in wanted)}。"
+    if kind == "enum":
+        return "invalid_value", f"字段 {where} 的取值应为：{'、'.join(map(str, error.validator_value))}。"
+    if kind in ("minimum", "maximum"):
+        return "invalid_value", f"字段 {where} 超出允许范围。"
+    if kind == "minLength":
+        return "invalid_value", f"字段 {where} 不能为空。"
+    if kind == "maxLength":
+        return "too_long", f"字段 {where} 过长，上限 {error.validator_value} 字。"
+    if kind == "propertyNames":
+        return "invalid_value", "放行理由的键必须是问题编号（正整数）。"
+    return "invalid_input", f"字段 {where} 不符合要求。"
+
+
+def json_body(schema: str) -> dict:
+    """The request's JSON object, validated; raises WorkflowError (400/422) otherwise."""
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        data = None
+    if data is None:
+        raise WorkflowError("invalid_json", "请求体必须是有效的 JSON（UTF-8 编码）。", 400)
+    if not isinstance(data, dict):
+        raise WorkflowError("invalid_json", "请求体必须是 JSON 对象。", 400)
+    try:
+        error = next(iter(sorted(VALIDATORS[schema].iter_errors(data), key=lambda e: e.path)), None)
+    except RecursionError:
+        raise WorkflowError("invalid_json", "请求体嵌套过深。", 400) from None
+    if error is not None:
+        code, message = _describe(error)
+        raise WorkflowError(code, message, 422)
+    return data
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+@bp.errorhandler(WorkflowError)
+def _workflow_error(exc: WorkflowError) -> Any:
+    return api_error(exc.code, exc.message, exc.status)
+
+
+@bp.errorhandler(ReviewerError)
+def _reviewer_error(exc: ReviewerError) -> Any:
+    return api_error(exc.code, exc.message, exc.status)
+
+
+@bp.post("/tokens")
+def create_token() -> Any:
+    """Exchange a username and password for a bearer token (shown once, stored hashed)."""
+    from reviewer import audit
+    from reviewer.security import AuthError, authenticate, new_api_token
+    from reviewer.storage import ApiToken
+
+    data = json_body("TokenRequest")
+    session = db_session()
+    try:
+        user = authenticate(session, data["username"], data["password"], ip=_ip())
+    except AuthError as exc:
+        session.commit()  # keep the failure count and its audit entry although we answer 401
+        return api_error(exc.code, exc.message, 401)
+    plain, digest = new_api_token()
+    token = ApiToken(user_id=user.id, token_hash=digest)
+    session.add(token)
+    session.flush()
+    audit.record(session, "token.create", actor_id=user.id, actor_name=user.username, ip=_ip(),
+                 details={"token_id": token.id})
+    return jsonify({"token": plain}), 201
+
+
+@bp.get("/accounts")
+@require_token()
+def accounts() -> Any:
+    """The accounts the caller may write for."""
+    session = db_session()
+    from reviewer.storage import Unit
+
+    units = {u.id: u.name for u in session.query(Unit)}
+    return jsonify([
+        {"id": a.id, "name": a.name, "platform": a.platform, "unit": units.get(a.unit_id),
+         "review_levels": a.review_levels, "department": a.department}
+        for a in workflow.visible_accounts(session, g.api_user)
+    ])
+
+
+@bp.post("/check")
+@require_token()
+def check() -> Any:
+    """Review a text without storing it: exactly the report of ``reviewer check --format json``."""
+    from reviewer.engine import default_engine
+
+    data = json_body("CheckRequest")
+    report = default_engine().review(data["text"], kind=data.get("kind", "post"), duty=data.get("duty"))
+    return jsonify(report.to_dict())
+
+
+@bp.get("/drafts")
+@require_token()
+def list_drafts() -> Any:
+    """Drafts of the caller's units, optionally filtered by ``?status=``."""
+    status = request.args.get("status") or None
+    return jsonify(workflow.list_drafts(db_session(), g.api_user, status))
+
+
+@bp.get("/queue")
+@require_token("reviewer")
+def queue() -> Any:
+    """Drafts waiting for the caller's signature, with the levels open to them."""
+    return jsonify(workflow.review_queue(db_session(), g.api_user))
+
+
+@bp.post("/drafts")
+@require_token("editor")
+def create_draft() -> Any:
+    """Create a draft (version 1, findings attached)."""
+    data = json_body("DraftCreate")
+    session = db_session()
+    draft = workflow.create_draft(session, g.api_user, data["account_id"], data["title"], data["body"],
+                                  data["kind"], data.get("citizen_message"), ip=_ip())
+    return jsonify({"id": draft.id, "version": draft.current_version, "status": draft.status}), 201
+
+
+@bp.get("/drafts/<int:draft_id>")
+@require_token()
+def get_draft(draft_id: int) -> Any:
+    """Status, versions, findings, sign-offs and publication of one draft."""
+    session = db_session()
+    draft = workflow.get_draft(session, g.api_user, draft_id)
+    return jsonify(workflow.draft_state(session, draft))
+
+
+@bp.put("/drafts/<int:draft_id>")
+@require_token("editor")
+def edit_draft(draft_id: int) -> Any:
+    """Save an edit as a new version, or 409 when ``base_version`` is no longer current."""
+    data = json_body("DraftEdit")
+    session = db_session()
+    version = workflow.edit_draft(session, g.api_user, draft_id, data["title"], data["body"],
+                                  data["base_version"], data.get("citizen_message"), ip=_ip())
+    draft = workflow.get_draft(session, g.api_user, draft_id)
+    findings = workflow.draft_state(session, draft)["findings"]
+    return jsonify({"id": draft.id, "version": version.number, "status": draft.status, "sha256": version.sha256,
+                    "findings": findings})
+
+
+@bp.post("/drafts/<int:draft_id>/submit")
+@require_token("editor")
+def submit(draft_id: int) -> Any:
+    """Send the current version to review; answers with its findings (each with an id)."""
+    session = db_session()
+    draft = workflow.submit(session, g.api_user, draft_id, ip=_ip())
+    state = workflow.draft_state(session, draft)
+    return jsonify({"id": draft.id, "version": draft.current_version, "status": draft.status,
+                    "findings": state["findings"]})
+
+
+@bp.post("/drafts/<int:draft_id>/signoffs")
+@require_token("reviewer")
+def sign_off(draft_id: int) -> Any:
+    """One decision at one level and gate of the current version."""
+    data = json_body("SignOffRequest")
+    session = db_session()
+    row = workflow.sign_off(session, g.api_user, draft_id, data["version"], data["level"], data["gate"],
+                            data["decision"], data.get("comment"), data.get("overrides"), ip=_ip())
+    draft = workflow.get_draft(session, g.api_user, draft_id)
+    return jsonify({"id": row.id, "version": data["version"], "level": row.level, "gate": row.gate,
+                    "decision": row.decision, "status": draft.status}), 201
+
+
+@bp.post("/drafts/<int:draft_id>/publish")
+@require_token("publisher")
+def publish(draft_id: int) -> Any:
+    """Publish an approved version; 403/409 with the reason otherwise."""
+    data = json_body("PublishRequest")
+    session = db_session()
+    publication = workflow.publish(session, g.api_user, draft_id, data["version"], data.get("url"), ip=_ip())
+    return jsonify({"id": draft_id, "version": data["version"], "status": "published", "url": publication.url,
+                    "published_at": publication.published_at.isoformat()})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3.1 description of every route under /api/v1."""
+    from reviewer.web.openapi import document
+
+    return jsonify(document(SCHEMAS))
