@@ -7,27 +7,9 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
+from webclient import COOKIE, PASSWORD, csrf_token, is_logged_in, login
 
 from reviewer.storage import User, make_session_factory
-
-PASSWORD = "demo-password"
-COOKIE = "reviewer_session"
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client, username: str, password: str = PASSWORD, **extra: str):
-    data = {"username": username, "password": password, "csrf_token": csrf_token(client), **extra}
-    return client.post("/login", data=data)
-
-
-def is_logged_in(client) -> bool:
-    return client.get("/password").status_code == 200
 
 
 def copy_of(app, client):

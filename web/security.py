@@ -71,7 +71,7 @@ NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("pages.new_draft", "新建稿件", frozenset({"editor"})),
     ("pages.queue", "审核队列", frozenset({"reviewer"})),
     ("pages.publish_queue", "待发布", frozenset({"publisher"})),
-    ("pages.all_drafts", "全部稿件", frozenset({"auditor", "admin"})),
+    ("pages.all_drafts", "全部稿件", frozenset({"editor", "reviewer", "publisher", "auditor", "admin"})),
     ("audit.index", "审计日志", frozenset({"auditor", "admin"})),
 )
 
