@@ -77,11 +77,13 @@ def _localtime(value: str | None) -> str:
     return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
 
 
-@bp.context_processor
-def _names() -> dict[str, Any]:
-    return {"GATES": GATES, "GATE_NAMES": GATE_NAMES, "SEVERITY_NAMES": SEVERITY_NAMES,
-            "KIND_NAMES": KIND_NAMES, "DECISION_NAMES": DECISION_NAMES,
-            "STATUS_NAMES": workflow.STATUS_NAMES}
+@bp.record_once
+def _names(state: Any) -> None:
+    """Display names as template globals, so imported macros see them too."""
+    state.app.jinja_env.globals.update(
+        GATES=GATES, GATE_NAMES=GATE_NAMES, SEVERITY_NAMES=SEVERITY_NAMES, KIND_NAMES=KIND_NAMES,
+        DECISION_NAMES=DECISION_NAMES, STATUS_NAMES=workflow.STATUS_NAMES,
+    )
 
 
 @bp.route("/")
