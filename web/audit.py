@@ -1,8 +1,250 @@
-"""Auditor views: the audit log in the browser and ``GET /api/v1/audit`` for auditors' tokens."""
+"""Auditor views: the audit log in the browser and ``GET /api/v1/audit`` for auditors' tokens.
+
+Auditors and admins may read the log (an admin could grant themselves the auditor role anyway,
+and that grant would itself be logged; reading cannot change the chain). Exports run as POST
+forms with CSRF, are logged and committed first, then streamed from a separate read session, so
+the chain lock is never held while a large file is written out.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from reviewer.web.apiauth import api_error, require_token
+from reviewer.web.security import current_actor, db, error_response, roles_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer import audit, exports
+from reviewer.findings import GATE_NAMES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
+
+AUDIT_ROLES: tuple[str, ...] = ("auditor", "admin")
+PAGE_SIZE = 50
+API_DEFAULT_LIMIT = 100
+API_MAX_LIMIT = 1000
+
+
+def _stream(fmt: str, flt: exports.AuditFilter, name: str) -> Response:
+    """A streamed download of the filtered entries read through a session of its own."""
+    factory = current_app.extensions["reviewer.session_factory"]
+
+    def generate() -> Iterator[bytes]:
+        session: Session = factory()
+        try:
+            yield from exports.export_chunks(session, flt, fmt)
+        finally:
+            session.close()
+
+    response = Response(generate(), mimetype=exports.FORMATS[fmt][0])
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _log_and_commit(flt: exports.AuditFilter, fmt: str, actor: Any, via: str, **details: Any) -> int:
+    """Write the export's audit entry and commit it before anything is streamed."""
+    session = db()
+    count = exports.count_entries(session, flt)
+    exports.log_export(session, flt, fmt, count=count, actor_id=actor.id, actor_name=actor.username,
+                       ip=request.remote_addr, details={"via": via, **details})
+    session.commit()
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser
+
+
+@bp.app_template_filter("local_time")
+def _local_time(moment: Any) -> str:
+    return exports.local_time(moment) if moment else ""
+
+
+@bp.app_template_filter("event_name")
+def _event_name(code: str) -> str:
+    return audit.event_names().get(code, code)
+
+
+@bp.app_template_filter("details_text")
+def _details_text(details: str | None) -> str:
+    """Details JSON as short "key: value" text for a table cell."""
+    if not details:
+        return ""
+    parts = []
+    for key, value in json.loads(details).items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key}: {shown}")
+    text = "；".join(parts)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _choices(session: Session) -> dict[str, Any]:
+    from reviewer.storage import Account, Unit
+
+    accounts = session.execute(select(Account.id, Account.name, Account.platform).order_by(Account.id)).all()
+    return {
+        "units": session.execute(select(Unit.id, Unit.name).order_by(Unit.id)).all(),
+        "accounts": accounts,
+        "account_names": {a.id: a.name for a in accounts},
+        "this_month": datetime.now(exports.LOCAL_TZ).strftime("%Y-%m"),
+        "events": audit.event_names(),
+        "gates": GATE_NAMES,
+    }
+
+
+def _form_values(source: Any) -> dict[str, str]:
+    names = ("since", "until", "unit_id", "account_id", "user", "event", "gate", "draft_id")
+    return {name: (source.get(name) or "").strip() for name in names}
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+
+
+@bp.get("/")
+@roles_required(*AUDIT_ROLES)
+def index() -> Any:
+    """Filter form, one page of matching entries, export and verification buttons."""
+    session = db()
+    values = _form_values(request.args)
+    page = _page_number(request.args.get("page"))
+    context: dict[str, Any] = {"values": values, "page": page, "rows": [], "total": 0, "error": None,
+                               "page_size": PAGE_SIZE, **_choices(session)}
+    try:
+        flt = exports.AuditFilter.from_mapping(values)
+    except exports.FilterError as exc:
+        context["error"] = exc.message
+        return render_template("audit/index.html", **context), 422
+    context["total"] = exports.count_entries(session, flt)
+    statement = exports.filtered(session, flt).order_by(None).order_by(audit.AuditEntry.seq.desc())
+    context["rows"] = session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    context["pages"] = max(1, -(-context["total"] // PAGE_SIZE))
+    context["query"] = {k: v for k, v in values.items() if v}
+    return render_template("audit/index.html", **context)
+
+
+@bp.get("/drafts/<int:draft_id>")
+@roles_required(*AUDIT_ROLES)
+def timeline(draft_id: int) -> Any:
+    """Everything that happened to one draft, oldest first."""
+    from reviewer.storage import Account, Draft, DraftVersion
+
+    session = db()
+    rows = session.execute(exports.filtered(session, exports.AuditFilter(draft_id=draft_id))).all()
+    draft = session.get(Draft, draft_id)
+    if draft is None and not rows:
+        return error_response(404)
+    title = account = None
+    if draft is not None:
+        title = session.scalar(select(DraftVersion.title).where(
+            DraftVersion.draft_id == draft_id, DraftVersion.number == draft.current_version))
+        account = session.get(Account, draft.account_id)
+    return render_template("audit/timeline.html", draft_id=draft_id, draft=draft, title=title,
+                           account=account, rows=rows, gates=GATE_NAMES)
+
+
+@bp.post("/export")
+@roles_required(*AUDIT_ROLES)
+def export() -> Any:
+    """Stream the filtered entries as CSV, XLSX or JSONL (logged first)."""
+    try:
+        fmt = exports.check_format(request.form.get("format"))
+        flt = exports.AuditFilter.from_mapping(_form_values(request.form))
+    except exports.FilterError as exc:
+        return error_response(422, exc.message, exc.code)
+    _log_and_commit(flt, fmt, current_actor(), "web")
+    return _stream(fmt, flt, exports.filename(fmt))
+
+
+@bp.post("/verify")
+@roles_required(*AUDIT_ROLES)
+def verify() -> Any:
+    """Run the same chain check as ``reviewer audit verify`` and show the result."""
+    anchor_hash = (request.form.get("anchor") or "").strip() or None
+    if anchor_hash is not None and not (len(anchor_hash) == 64 and all(c in "0123456789abcdefABCDEF"
+                                                                        for c in anchor_hash)):
+        return error_response(422, "锚点格式不正确：应为 64 位十六进制哈希。", "invalid_anchor")
+    session = db()
+    result = audit.verify(session, audit.session_key(session), anchor=anchor_hash)
+    return render_template("audit/verify.html", result=result, anchor=anchor_hash,
+                           reasons=audit.REASONS)
+
+
+@bp.post("/register")
+@roles_required(*AUDIT_ROLES)
+def register() -> Any:
+    """Download an account's monthly review register (月度审核台账) as XLSX (logged)."""
+    import io
+
+    from reviewer import register as register_module
+    from reviewer.storage import Account
+
+    raw_account = (request.form.get("account_id") or "").strip()
+    month = (request.form.get("month") or "").strip()
+    session = db()
+    account = session.get(Account, int(raw_account)) if raw_account.isdigit() and len(raw_account) < 12 else None
+    if account is None:
+        return error_response(422, "请选择要生成台账的账号。", "invalid_account")
+    try:
+        register_module.parse_month(month)
+    except exports.FilterError as exc:
+        return error_response(422, exc.message, exc.code)
+    buffer = io.BytesIO()
+    rows = register_module.write_register(session, account.id, month, buffer)
+    actor = current_actor()
+    exports.log_export(session, exports.AuditFilter(account_id=account.id), "register", count=rows,
+                       actor_id=actor.id, actor_name=actor.username, ip=request.remote_addr,
+                       details={"via": "web", "month": month, "kind": "月度审核台账"})
+    name = register_module.register_filename(account.name, month)
+    response = Response(buffer.getvalue(), mimetype=exports.FORMATS["xlsx"][0])
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON API
+
+
+def _entry_json(row: Any) -> dict[str, Any]:
+    values = exports.entry_values(row)
+    values["details"] = json.loads(values["details"]) if values["details"] else None
+    return values
+
+
+@api_bp.get("/audit")
+@require_token(*AUDIT_ROLES)
+def api_audit() -> Any:
+    """Matching entries: JSON pages (``after_seq``, ``limit``) or a logged CSV/XLSX/JSONL file."""
+    fmt = (request.args.get("format") or "json").strip().lower()
+    try:
+        flt = exports.AuditFilter.from_mapping(request.args)
+        if fmt != "json":
+            fmt = exports.check_format(fmt)
+    except exports.FilterError as exc:
+        return api_error(exc.code, exc.message, 422)
+    if fmt != "json":
+        _log_and_commit(flt, fmt, g.api_user, "api")
+        return _stream(fmt, flt, exports.filename(fmt))
+    raw_limit = request.args.get("limit") or str(API_DEFAULT_LIMIT)
+    raw_after = request.args.get("after_seq") or "0"
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= API_MAX_LIMIT or len(raw_limit) > 6:
+        return api_error("invalid_filter", f"limit 必须是 1 到 {API_MAX_LIMIT} 之间的整数。", 422)
+    if not raw_after.isdigit() or len(raw_after) > 12:
+        return api_error("invalid_filter", "after_seq 必须是非负整数。", 422)
+    session = db()
+    limit, after = int(raw_limit), int(raw_after)
+    statement = exports.filtered(session, flt).where(audit.AuditEntry.seq > after).limit(limit + 1)
+    rows = session.execute(statement).all()
+    entries = [_entry_json(row) for row in rows[:limit]]
+    total = exports.count_entries(session, flt)
+    next_after = entries[-1]["seq"] if len(rows) > limit else None
+    return {"count": total, "entries": entries, "next_after_seq": next_after,
+            "next": url_for("audit_api.api_audit", **{**request.args.to_dict(), "after_seq": next_after})
+            if next_after is not None else None}
