@@ -18,10 +18,9 @@ of original positions of the characters it kept. Three views exist:
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 
@@ -75,11 +74,12 @@ def _is_gap(ch: str) -> bool:
 
 @dataclass(frozen=True)
 class _Table:
-    """How one view treats every code point: a str.translate table and a keep mask."""
+    """How one view treats every code point, as lookup arrays indexed by code point."""
 
-    translate: dict[int, str | None]
+    translate: dict[int, str | None]  # the exact mapping, for the slow path
+    target: np.ndarray  # uint32 per code point: the one character it becomes
     keep: np.ndarray  # bool per code point: does this code point yield exactly one character?
-    expands: re.Pattern  # code points that yield two or more characters (exact slow path)
+    expands: np.ndarray  # bool per code point: yields two or more characters (exact slow path)
 
 
 def _code_points() -> list[int]:
@@ -102,6 +102,7 @@ def _table(view: str) -> _Table:
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}")
     translate: dict[int, str | None] = {}
+    target = np.arange(0x110000, dtype="<u4")
     keep = np.ones(0x110000, dtype=bool)
     expanding: list[int] = []
     folded = _folded()
@@ -115,13 +116,15 @@ def _table(view: str) -> _Table:
         if len(out) == 1:
             if out != chr(cp):
                 translate[cp] = out
+                target[cp] = ord(out)
         else:
             keep[cp] = False
             translate[cp] = out or None
             if out:
                 expanding.append(cp)
-    cls = "".join(re.escape(chr(c)) for c in expanding) or r"\x00\x00"
-    return _Table(translate, keep, re.compile(f"[{cls}]"))
+    expands = np.zeros(0x110000, dtype=bool)
+    expands[expanding] = True
+    return _Table(translate, target, keep, expands)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,15 @@ class View:
 
     text: str
     positions: np.ndarray  # int64, len(text): index into the original text
+    codes: np.ndarray  # uint32, len(text): the code points of ``text``, for vectorised checks
+
+    @cached_property
+    def _digit_bytes(self) -> bytes:
+        return ((self.codes - ord("0")) < 10).tobytes()  # unsigned: code points below "0" wrap
+
+    def has_digit_run(self, length: int) -> bool:
+        """Does the view hold ``length`` ASCII digits in a row? Number rules skip views that don't."""
+        return b"\x01" * length in self._digit_bytes
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map the view's half-open span [start, end) to the original text's span."""
@@ -140,10 +152,12 @@ def view(text: str, name: str = "compact") -> View:
     """Build one view of ``text``; see the module docstring for what each view undoes."""
     table = _table(name)
     if not text:
-        return View("", np.zeros(0, dtype=np.int64))
-    if table.expands.search(text) is None:
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        return View(text.translate(table.translate), np.flatnonzero(table.keep[cps]))
+        return View("", np.zeros(0, dtype=np.int64), np.zeros(0, dtype="<u4"))
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    if not table.expands[cps].any():
+        positions = np.flatnonzero(table.keep[cps])
+        codes = table.target[cps[positions]]
+        return View(codes.tobytes().decode("utf-32-le"), positions, codes)
     return _view_exact(text, table)
 
 
@@ -157,7 +171,9 @@ def _view_exact(text: str, table: _Table) -> View:
         if out:
             chars.append(out)
             positions.extend([i] * len(out))
-    return View("".join(chars), np.asarray(positions, dtype=np.int64))
+    out = "".join(chars)
+    codes = np.frombuffer(out.encode("utf-32-le"), dtype="<u4")
+    return View(out, np.asarray(positions, dtype=np.int64), codes)
 
 
 def warm_up() -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import calendar
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+import numpy as np
 
 from reviewer.findings import Finding
 from reviewer.lexicon import Category
@@ -83,6 +85,42 @@ def domain_allowed(host: str, allowed: tuple[str, ...]) -> bool:
 
 
 Check = Callable[[re.Match, Context], "str | None | bool"]
+Gate = Callable[[View], bool]
+Finder = Callable[[str], Iterator[re.Match]]
+
+def _mask(chars: str) -> np.ndarray:
+    mask = np.zeros(0x110000, dtype=bool)
+    mask[[ord(c) for c in chars]] = True
+    return mask
+
+
+def digit_run(length: int) -> Gate:
+    """A gate: the view holds a run of at least ``length`` ASCII digits (vectorised, no regex)."""
+    return lambda v: v.has_digit_run(length)
+
+
+def contains(*literals: str) -> Gate:
+    """A gate: the view contains one of these strings (C-speed substring search)."""
+    return lambda v: any(lit in v.text for lit in literals)
+
+
+def adjacent(chars: str) -> Gate:
+    """A gate: two characters of ``chars`` stand next to each other."""
+    mask = _mask(chars)
+
+    def gate(v: View) -> bool:
+        hit = mask[v.codes]
+        return bool((hit[:-1] & hit[1:]).any())
+
+    return gate
+
+
+_DOT_LETTER = re.compile(r"\.[a-z]")
+
+
+def _url_gate(v: View) -> bool:
+    """URLs need a scheme, www or a dot before a letter; most posts have none."""
+    return "http" in v.text or "www" in v.text or _DOT_LETTER.search(v.text) is not None
 
 
 @dataclass(frozen=True)
@@ -101,6 +139,8 @@ class PatternRule:
     note: str
     check: Check | None = None
     group: int = 0
+    gate: Gate | None = None  # a cheap test that must pass before the regex is run at all
+    finder: Finder | None = None  # finds matches from literal anchors instead of scanning every position
 
 
 def _check_id18(m: re.Match, ctx: Context) -> bool:
@@ -142,46 +182,121 @@ def _tlds() -> str:
     return "|".join(sorted(pattern_data()["bare_url_tlds"], key=len, reverse=True))
 
 
+_URL_TAIL = r"[^\s<>\"'()\[\]{}，。；、！？（）【】《》“”]*"
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+_EMAIL_CHARS = frozenset("@_%+")
+
+
+@lru_cache(maxsize=1)
+def _url_regexes() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    tlds = _tlds()
+    anchor = re.compile(rf"https?://|www\.|\.(?:{tlds})(?![a-z0-9-])")
+    scheme = re.compile(rf"(?:https?://|www\.){_URL_TAIL}")
+    bare = re.compile(rf"(?:[a-z0-9-]+\.)+(?:{tlds})(?![a-z0-9-])(?::\d+)?(?:/{_URL_TAIL})?")
+    return anchor, scheme, bare
+
+
+def find_urls(text: str) -> Iterator[re.Match]:
+    """URLs with a scheme or www, and bare domains with a known top-level domain.
+
+    Scanning only from literal anchors (http, www, .com ...) keeps this off the hot path of
+    texts without links; a bare domain is walked back from its dot to its first character.
+    """
+    anchor, scheme, bare = _url_regexes()
+    reach = -1
+    for hit in anchor.finditer(text):
+        if hit.start() < reach:
+            continue
+        if hit.group()[0] != ".":
+            m = scheme.match(text, hit.start())
+        else:
+            start = hit.start()
+            while start > 0 and text[start - 1] in _HOST_CHARS:
+                start -= 1
+            if start > 0 and (text[start - 1] in _EMAIL_CHARS or text[start - 1] == "/"):
+                continue
+            m = bare.match(text, start)
+        if m is not None and m.end() > m.start():
+            reach = m.end()
+            yield m
+
+
+_DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+_ISO_ANCHOR = re.compile(r"-\d{1,2}-\d{1,2}(?!\d)")
+_ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")
+
+
+def find_dates(text: str) -> Iterator[re.Match]:
+    """Dates written 2024年2月30日 or 2月30日, found from each 月 rather than from every position."""
+    for i in _iter_find(text, "月"):
+        j = i
+        while j > 0 and i - j < 2 and text[j - 1].isdigit():
+            j -= 1
+        if j == i or (j > 0 and text[j - 1].isdigit()):
+            continue
+        start = j
+        if j >= 5 and text[j - 1] == "年" and text[j - 5:j - 1].isdigit() and not (j > 5 and text[j - 6].isdigit()):
+            start = j - 5
+        m = _DATE.match(text, start)
+        if m is not None:
+            yield m
+
+
+def find_iso_dates(text: str) -> Iterator[re.Match]:
+    """Dates written 2023-02-29, found from the dashes."""
+    for hit in _ISO_ANCHOR.finditer(text):
+        start = hit.start() - 4
+        if start < 0 or (start > 0 and (text[start - 1].isdigit() or text[start - 1] == ".")):
+            continue
+        m = _ISO_DATE.match(text, start)
+        if m is not None:
+            yield m
+
+
+def _iter_find(text: str, needle: str) -> Iterator[int]:
+    i = text.find(needle)
+    while i >= 0:
+        yield i
+        i = text.find(needle, i + 1)
+
+
 @lru_cache(maxsize=1)
 def rules() -> tuple[PatternRule, ...]:
     """All pattern rules, in priority order: a span claimed by an earlier rule of the same
     category is not reported again by a later one (an ID number is not also a bank card)."""
-    url_tail = r"[^\s<>\"'()\[\]{}，。；、！？（）【】《》“”]*"
     return (
         PatternRule(
             "privacy.id_card", "privacy", "digits",
             re.compile(r"(?<![0-9a-z])([1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9x])(?![0-9a-z])"),
             "删除身份证号码，确需公示的应按规定隐去中间位（如 1101**********123X）",
-            "18位居民身份证号码（校验位正确），属个人隐私", _check_id18, 1,
+            "18位居民身份证号码（校验位正确），属个人隐私", _check_id18, 1, digit_run(17),
         ),
         PatternRule(
             "privacy.id_card", "privacy", "digits",
             re.compile(r"(?<![0-9a-z])([1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?![0-9a-z])"),
             "删除身份证号码，确需公示的应按规定隐去中间位",
-            "15位居民身份证号码（出生日期有效），属个人隐私", _check_id15, 1,
+            "15位居民身份证号码（出生日期有效），属个人隐私", _check_id15, 1, digit_run(15),
         ),
         PatternRule(
             "privacy.bank_card", "privacy", "digits",
             re.compile(r"(?<![0-9])(62\d{14,17}|4\d{15}|5[1-5]\d{14}|3[47]\d{13})(?![0-9])"),
-            "删除银行卡号", "银行卡号（Luhn 校验通过），属个人隐私", _check_card, 1,
+            "删除银行卡号", "银行卡号（Luhn 校验通过），属个人隐私", _check_card, 1, digit_run(15),
         ),
         PatternRule(
             "privacy.mobile", "privacy", "digits",
             re.compile(r"(?<![0-9])(?:0086|86)?(1[3-9]\d{9})(?![0-9])"),
-            "删除个人手机号码，改用单位办公电话或服务热线", "个人手机号码，属个人隐私", None, 1,
+            "删除个人手机号码，改用单位办公电话或服务热线", "个人手机号码，属个人隐私", None, 1, digit_run(11),
         ),
         PatternRule(
             "privacy.email", "privacy", "plain",
             re.compile(r"(?<![a-z0-9._%+-])([a-z0-9._%+-]+)@((?:[a-z0-9-]+\.)+[a-z]{2,})(?![a-z0-9-])"),
-            "删除个人邮箱，改用单位公务邮箱", "个人邮箱地址，属个人隐私", _check_email,
+            "删除个人邮箱，改用单位公务邮箱", "个人邮箱地址，属个人隐私", _check_email, 0, contains("@"),
         ),
         PatternRule(
             "commercial.url", "commercial", "plain",
-            re.compile(
-                rf"(?:https?://|www\.){url_tail}"
-                rf"|(?<![a-z0-9@._%+-])(?:[a-z0-9-]+\.)+(?:{_tlds()})(?![a-z0-9-])(?::\d+)?(?:/{url_tail})?"
-            ),
-            "删除链接，或改用政府网站、官方平台链接", "网址域名不在允许名单内，可能是商业链接", _check_url,
+            _url_regexes()[0],
+            "删除链接，或改用政府网站、官方平台链接", "网址域名不在允许名单内，可能是商业链接", _check_url, 0, _url_gate,
+            find_urls,
         ),
         PatternRule(
             "commercial.wechat_id", "commercial", "compact",
@@ -196,32 +311,33 @@ def rules() -> tuple[PatternRule, ...]:
         PatternRule(
             "secret_marking.classification", "secret_marking", "plain",
             re.compile(r"(?:绝密|机密|秘密)\s*[★☆*]\s*(?:\d+\s*(?:年|个月)|长期|启用前)?"),
-            "涉密文件严禁在政务新媒体发布，请撤下并按保密规定处理", "国家秘密密级标志（密级★保密期限）", None,
+            "涉密文件严禁在政务新媒体发布，请撤下并按保密规定处理", "国家秘密密级标志（密级★保密期限）", None, 0,
+            contains("★", "☆", "*"),
         ),
         PatternRule(
             "secret_marking.bracket", "secret_marking", "plain",
             re.compile(r"[【\[(〔<《]\s*(?:内部资料|内部文件|内部材料|内部明电|涉密文件|涉密|内部|机密|秘密|绝密|仅供内部参考)\s*[】\])〕>》]"),
-            "内部或涉密材料不得公开发布，请撤下并核实", "文件上的内部或涉密标注", None,
+            "内部或涉密材料不得公开发布，请撤下并核实", "文件上的内部或涉密标注", None, 0, contains("内部", "密"),
         ),
         PatternRule(
             "secret_marking.header", "secret_marking", "plain",
             re.compile(r"(?m)^[ \t]*(?:内部资料|内部文件|内部材料|涉密文件|涉密材料|内部明电)[ \t]*$"),
-            "内部或涉密材料不得公开发布，请撤下并核实", "单独成行的内部或涉密文件标注", None,
+            "内部或涉密材料不得公开发布，请撤下并核实", "单独成行的内部或涉密文件标注", None, 0, contains("内部", "涉密"),
         ),
         PatternRule(
             "format.repeated_punctuation", "format", "plain",
             re.compile(r"[,。、;:]{2,}|([?!])\1+"),
-            "删除多余的标点", "标点重复或连用", None,
+            "删除多余的标点", "标点重复或连用", None, 0, adjacent(",。、;:?!"),
         ),
         PatternRule(
             "format.impossible_date", "format", "plain",
-            re.compile(r"(?<!\d)(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
-            "核对日期", "日期不存在（如2月30日、13月）", _check_date,
+            _DATE,
+            "核对日期", "日期不存在（如2月30日、13月）", _check_date, 0, contains("月"), find_dates,
         ),
         PatternRule(
             "format.impossible_date", "format", "plain",
-            re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"),
-            "核对日期", "日期不存在（如2月30日、13月）", _check_date,
+            _ISO_DATE,
+            "核对日期", "日期不存在（如2月30日、13月）", _check_date, 0, contains("-"), find_iso_dates,
         ),
     )
 
@@ -234,8 +350,7 @@ _OPENERS = frozenset(_PAIRS.values())
 def _bracket_findings(original: str, plain: View, category: Category) -> list[Finding]:
     """Unbalanced brackets and quotes, paragraph by paragraph (a quote never spans a blank line)."""
     findings = []
-    stack: list[int] = []
-    text = plain.text
+    stack: list[tuple[int, str]] = []
 
     def flag(i: int, note: str) -> None:
         start, end = plain.span(i, i + 1)
@@ -244,24 +359,25 @@ def _bracket_findings(original: str, plain: View, category: Category) -> list[Fi
                     "format.unbalanced", "检查括号、引号是否成对", note, "pattern")
         )
 
-    for i, ch in enumerate(text):
+    for m in _BRACKET_OR_BREAK.finditer(plain.text):
+        ch, i = m.group(), m.start()
         if ch == "\n":
-            for j in stack:
+            for j, _ in stack:
                 flag(j, "括号或引号没有闭合")
             stack.clear()
         elif ch in _OPENERS:
-            stack.append(i)
-        elif ch in _PAIRS:
-            if stack and text[stack[-1]] == _PAIRS[ch]:
-                stack.pop()
-            else:
-                flag(i, "多余的右括号或右引号")
-    for j in stack:
+            stack.append((i, ch))
+        elif stack and stack[-1][1] == _PAIRS[ch]:
+            stack.pop()
+        else:
+            flag(i, "多余的右括号或右引号")
+    for j, _ in stack:
         flag(j, "括号或引号没有闭合")
     return findings
 
 
-_BRACKET_CHARS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_OPENERS)) + "]")
+_BRACKET_OR_BREAK = re.compile("[\n" + re.escape("".join(_PAIRS) + "".join(_OPENERS)) + "]")
+_HAS_BRACKET = _mask("".join(_PAIRS) + "".join(_OPENERS))
 
 
 def match(original: str, views: dict[str, View], categories: dict[str, Category], ctx: Context) -> list[Finding]:
@@ -270,8 +386,11 @@ def match(original: str, views: dict[str, View], categories: dict[str, Category]
     claimed: dict[str, list[tuple[int, int]]] = {}
     for rule in rules():
         view = views[rule.view]
+        if rule.gate is not None and not rule.gate(view):
+            continue
         category = categories[rule.category]
-        for m in rule.regex.finditer(view.text):
+        found = rule.finder(view.text) if rule.finder is not None else rule.regex.finditer(view.text)
+        for m in found:
             name = rule.name
             if rule.check is not None:
                 verdict = rule.check(m, ctx)
@@ -295,6 +414,6 @@ def match(original: str, views: dict[str, View], categories: dict[str, Category]
                         name, suggestion, "pattern", note)
             )
     plain = views["plain"]
-    if _BRACKET_CHARS.search(plain.text):
+    if _HAS_BRACKET[plain.codes].any():
         findings.extend(_bracket_findings(original, plain, categories["format"]))
     return findings
