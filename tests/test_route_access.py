@@ -1,0 +1,187 @@
+"""Every route of the app, walked with every role: the expected status, and never a 500.
+
+Each route lists the roles it serves and whether it is scoped to one draft. A user lacking the
+role gets 403; a user of another unit asking for a draft of ours gets 404, whatever the route;
+the anonymous visitor is sent to the login page (pages) or answered 401 (API). Request bodies are
+chosen to pass the access checks and then be refused by a later rule (stale version, empty text),
+so one walk can visit every route without changing what the next route sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import select
+from webclient import csrf_token, login
+
+from reviewer import workflow
+from reviewer.storage import Account, User
+
+ANY = frozenset({"editor", "reviewer", "publisher", "auditor", "admin"})
+PUBLIC = frozenset({"*"})
+AUDIT = frozenset({"auditor", "admin"})
+#: who walks: label -> (username, roles); ``other_unit`` holds editor and reviewer in 邻县.
+WALKERS: dict[str, tuple[str | None, frozenset[str]]] = {
+    "anonymous": (None, frozenset()),
+    "editor": ("editor1", frozenset({"editor"})),
+    "reviewer": ("reviewer2", frozenset({"reviewer"})),
+    "publisher": ("publisher1", frozenset({"publisher"})),
+    "auditor": ("auditor1", frozenset({"auditor"})),
+    "admin": ("admin1", frozenset({"admin"})),
+    "other_unit": ("editor_other", frozenset({"editor", "reviewer"})),
+}
+DRAFT = "{draft}"
+ACCOUNT = "{account}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint and method, the request to send, and who it serves."""
+
+    endpoint: str
+    method: str
+    path: str
+    ok: int
+    roles: frozenset[str]
+    scoped: bool = False
+    form: dict | None = None
+    json: dict | None = None
+    anonymous: int | None = None
+    logged_in: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+STALE = "999"
+ROUTES: tuple[Route, ...] = (
+    Route("healthz", "GET", "/healthz", 200, PUBLIC),
+    Route("static", "GET", "/static/app.css", 200, PUBLIC),
+    Route("auth.login", "GET", "/login", 302, PUBLIC, anonymous=200),
+    Route("auth.login", "POST", "/login", 200, PUBLIC, form={"username": "", "password": ""}),
+    Route("auth.password", "GET", "/password", 200, ANY),
+    Route("auth.password", "POST", "/password", 422, ANY,
+          form={"old_password": "wrong", "new_password": "a-long-new-password",
+                "confirm_password": "a-long-new-password"}),
+    Route("pages.home", "GET", "/", 302, ANY),
+    Route("pages.all_drafts", "GET", "/all", 200, ANY),
+    Route("pages.drafts", "GET", "/drafts", 200, frozenset({"editor"})),
+    Route("pages.new_draft", "GET", "/drafts/new", 200, frozenset({"editor"})),
+    Route("pages.new_draft", "POST", "/drafts/new", 422, frozenset({"editor"}),
+          form={"account_id": ACCOUNT, "kind": "post", "title": "标题", "body": ""}),
+    Route("pages.check", "POST", "/check", 422, frozenset({"editor"}), json={"kind": "post", "body": ""}),
+    Route("pages.draft", "GET", f"/drafts/{DRAFT}", 200, ANY, scoped=True),
+    Route("pages.edit_draft", "GET", f"/drafts/{DRAFT}/edit", 200, frozenset({"editor"}), scoped=True),
+    Route("pages.edit_draft", "POST", f"/drafts/{DRAFT}/edit", 409, frozenset({"editor"}), scoped=True,
+          form={"title": "标题", "body": "正文", "base_version": STALE, "action": "save"}),
+    Route("pages.submit_draft", "POST", f"/drafts/{DRAFT}/submit", 409, frozenset({"editor"}), scoped=True,
+          form={}),
+    Route("pages.history", "GET", f"/drafts/{DRAFT}/history", 200, ANY, scoped=True),
+    Route("pages.queue", "GET", "/queue", 200, frozenset({"reviewer"})),
+    Route("pages.review", "GET", f"/drafts/{DRAFT}/review", 200, frozenset({"reviewer"}), scoped=True),
+    Route("pages.signoff", "POST", f"/drafts/{DRAFT}/signoff", 409, frozenset({"reviewer"}), scoped=True,
+          form={"version": STALE, "level": "1", "gate": "political", "decision": "approve"}),
+    Route("pages.publish_queue", "GET", "/publish", 200, frozenset({"publisher"})),
+    Route("pages.publish", "GET", f"/drafts/{DRAFT}/publish", 200, frozenset({"publisher"}), scoped=True),
+    Route("pages.publish", "POST", f"/drafts/{DRAFT}/publish", 409, frozenset({"publisher"}), scoped=True,
+          form={"version": STALE, "url": "https://www.gov.cn/"}),
+    Route("audit.index", "GET", "/audit/", 200, AUDIT),
+    Route("audit.timeline", "GET", f"/audit/drafts/{DRAFT}", 200, AUDIT),
+    Route("audit.verify", "POST", "/audit/verify", 200, AUDIT, form={}),
+    Route("audit.export", "POST", "/audit/export", 200, AUDIT, form={"format": "csv"}),
+    Route("audit.register", "POST", "/audit/register", 422, AUDIT, form={"account_id": "", "month": ""}),
+    Route("api.openapi", "GET", "/api/v1/openapi.json", 200, PUBLIC),
+    Route("api.create_token", "POST", "/api/v1/tokens", 401, PUBLIC,
+          json={"username": "editor1", "password": "wrong-password"}),
+    Route("api.accounts", "GET", "/api/v1/accounts", 200, ANY),
+    Route("api.check", "POST", "/api/v1/check", 200, ANY, json={"text": "欢迎市民参加读书会。", "kind": "post"}),
+    Route("api.list_drafts", "GET", "/api/v1/drafts", 200, ANY),
+    Route("api.create_draft", "POST", "/api/v1/drafts", 201, frozenset({"editor"}), scoped=True,
+          json={"account_id": ACCOUNT, "title": "标题", "body": "欢迎市民参加读书会。", "kind": "post"}),
+    Route("api.get_draft", "GET", f"/api/v1/drafts/{DRAFT}", 200, ANY, scoped=True),
+    Route("api.edit_draft", "PUT", f"/api/v1/drafts/{DRAFT}", 409, frozenset({"editor"}), scoped=True,
+          json={"title": "标题", "body": "正文", "base_version": int(STALE)}),
+    Route("api.submit", "POST", f"/api/v1/drafts/{DRAFT}/submit", 409, frozenset({"editor"}), scoped=True),
+    Route("api.queue", "GET", "/api/v1/queue", 200, frozenset({"reviewer"})),
+    Route("api.sign_off", "POST", f"/api/v1/drafts/{DRAFT}/signoffs", 409, frozenset({"reviewer"}), scoped=True,
+          json={"version": int(STALE), "level": 1, "gate": "political", "decision": "approve"}),
+    Route("api.publish", "POST", f"/api/v1/drafts/{DRAFT}/publish", 409, frozenset({"publisher"}), scoped=True,
+          json={"version": int(STALE), "url": "https://www.gov.cn/"}),
+    Route("audit_api.api_audit", "GET", "/api/v1/audit", 200, AUDIT),
+    # Last: it ends the session the walk runs in.
+    Route("auth.logout", "POST", "/logout", 302, ANY, form={}),
+)
+
+
+def expected(route: Route, walker: str) -> int:
+    """The status ``walker`` must get from ``route``."""
+    username, roles = WALKERS[walker]
+    if route.roles == PUBLIC:
+        return route.anonymous if username is None and route.anonymous is not None else route.ok
+    if username is None:
+        return 401 if route.api else 302
+    if not roles & route.roles:
+        return 403
+    if walker == "other_unit" and route.scoped:
+        return 404
+    return route.ok
+
+
+@pytest.fixture
+def walk_targets(db, settings) -> dict[str, int]:
+    """A submitted draft on a two-level account of the demo unit, and that account."""
+    db.info["audit_key"] = settings.audit_hmac_key
+    editor = db.scalar(select(User).where(User.username == "editor1"))
+    account = db.scalar(select(Account.id).where(Account.name == "示例文旅"))
+    draft = workflow.create_draft(db, editor, account, "路线巡检稿件", "欢迎市民参加周末读书会。", "post")
+    workflow.submit(db, editor, draft.id)
+    db.commit()
+    return {"draft": draft.id, "account": account}
+
+
+def test_every_route_of_the_app_is_listed_here(app):
+    served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    listed = {(route.endpoint, route.method) for route in ROUTES}
+    assert served == listed
+
+
+def _fill(value: object, targets: dict[str, int]) -> object:
+    if value in (DRAFT, ACCOUNT):
+        return targets[value.strip("{}")]
+    if isinstance(value, str):
+        return value.format(**targets) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: _fill(v, targets) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("walker", list(WALKERS))
+def test_every_route_answers_each_role_as_expected(app, walker, walk_targets, token_for):
+    username, _ = WALKERS[walker]
+    client = app.test_client()
+    token = None
+    if username is not None:
+        assert login(client, username).status_code == 302
+        token = token_for(username)
+    form_token = csrf_token(client, "/login" if username is None else "/password")
+    mismatches = []
+    for route in ROUTES:
+        path = _fill(route.path, walk_targets)
+        headers = {"Authorization": f"Bearer {token}"} if token and route.api else {}
+        kwargs: dict = {"headers": headers}
+        if route.form is not None:
+            kwargs["data"] = {k: str(v) for k, v in _fill(route.form, walk_targets).items()}
+            kwargs["data"]["csrf_token"] = form_token
+        if route.json is not None:
+            kwargs["json"] = _fill(route.json, walk_targets)
+            if not route.api:
+                headers["X-CSRFToken"] = form_token
+        response = client.open(path, method=route.method, **kwargs)
+        want = expected(route, walker)
+        if response.status_code != want:
+            mismatches.append(f"{route.method} {route.path}: {response.status_code}, expected {want}")
+        assert response.status_code != 500, f"{route.method} {route.path} crashed for {walker}"
+    assert mismatches == []
