@@ -1,9 +1,11 @@
 """`reviewer check` and `reviewer scan`: the output contract and exit statuses others rely on."""
 
 import json
+import os
 import shutil
 import subprocess
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +144,26 @@ def test_installed_command_finds_its_lexicons_from_any_directory(tmp_path):
                           cwd=tmp_path, capture_output=True, timeout=120)
     assert proc.returncode == 1, proc.stderr.decode()
     assert json.loads(proc.stdout)["findings"][0]["category"] == "political_expression"
+
+
+@pytest.mark.skipif(bool(os.environ.get("REVIEWER_TEST_DATABASE_URL")),
+                    reason="packaging does not depend on the database; checked once, in the SQLite run")
+def test_wheel_install_carries_lexicons_and_finds_them_from_any_directory(tmp_path):
+    """`pip install .` (not only -e): the built wheel holds the data files the engine needs."""
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "-w", str(wheels), str(repo)], check=True, capture_output=True, timeout=300)
+    [wheel] = wheels.glob("reviewer-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    code = "import json,reviewer; print(reviewer.__file__); print(json.dumps(reviewer.review('一带一路战略')))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(target), "REVIEWER_CLASSIFIER": "0"})
+    assert proc.returncode == 0, proc.stderr.decode()
+    where, report = proc.stdout.decode().splitlines()
+    assert where.startswith(str(target))
+    assert json.loads(report)["verdict"] == "block"
