@@ -19,7 +19,7 @@ def category_names() -> dict[str, str]:
     try:
         from reviewer.lexicon import load_categories
 
-        return {key: cat.name for key, cat in load_categories().items()}
+        return {key: cat.title for key, cat in load_categories().items()}
     except Exception:  # noqa: BLE001 - labels are cosmetic; a broken table must not break a page
         return {}
 
