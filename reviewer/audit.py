@@ -133,7 +133,7 @@ def iso_utc(moment: datetime) -> str:
     """A timestamp as ISO 8601 in UTC with microseconds (naive values are taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical(fields: dict[str, Any]) -> bytes:
