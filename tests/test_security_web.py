@@ -165,9 +165,10 @@ def test_an_oversized_form_gets_a_chinese_413_page(app_with):
     assert "提交内容过大" in html and "4 KB" in html
 
 
-def test_an_oversized_api_request_gets_a_json_413(app_with):
+def test_an_oversized_api_request_gets_a_json_413(app_with, token_for):
     client = app_with(max_request_bytes=4096).test_client()
-    response = client.post("/api/v1/check", json={"text": "字" * 5000, "kind": "post"})
+    response = client.post("/api/v1/check", json={"text": "字" * 5000, "kind": "post"},
+                           headers={"Authorization": f"Bearer {token_for('editor1')}"})
     assert response.status_code == 413
     assert response.get_json()["error"] == "payload_too_large"
 
