@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from reviewer.storage import Account, Unit, User, UserRole, UserUnit
 
 DEMO_PASSWORD = "demo-password"
+ROLE_NAMES: dict[str, str] = {"editor": "编辑", "reviewer": "审核员", "publisher": "发布员", "auditor": "审计员",
+                              "admin": "管理员"}
 
 #: (name, parent name or None); parents come before children.
 UNITS: tuple[tuple[str, str | None], ...] = (
@@ -84,5 +86,47 @@ def seed(session: Session, *, password_hash: str | None = None) -> dict[str, int
         session.add_all(UserRole(user_id=user.id, role=role) for role in roles)
         session.add_all(UserUnit(user_id=user.id, unit_id=units[u].id) for u in unit_names)
         ids[username] = user.id
+    session.flush()
+    return ids
+
+
+#: Demo drafts: (account, title, body, what happens to it). Bodies are written for the demo.
+DRAFTS: tuple[tuple[str, str, str, str], ...] = (
+    ("示例文旅", "国庆假期文化旅游节活动预告",
+     "国庆假期期间，示例市将在人民公园举办第五届文化旅游节，设有非遗技艺展示、文创市集和夜间灯会。"
+     "活动免费向市民游客开放，请提前关注景区客流提示，错峰出行。", "draft"),
+    ("示例税务", "个人所得税综合所得汇算清缴提醒",
+     "2025年度个人所得税综合所得汇算清缴将于3月1日开始。纳税人可通过个人所得税App办理，"
+     "如需帮助，可拨打12366纳税服务热线咨询。", "in_review"),
+    ("示例市政府发布", "市政府常务会议研究部署秋冬季安全生产工作",
+     "会议强调，要压实企业主体责任，开展燃气、消防、道路交通等重点领域隐患排查整治，"
+     "记者从会上获悉，台湾总统选举相关话题不在本次会议议程之内。", "returned"),
+    ("示例文旅", "示例市博物馆延长开放时间的通知",
+     "自下周一起，示例市博物馆每周五、周六开放时间延长至晚上九点，晚间最后入馆时间为八点。"
+     "参观实行免费预约，请通过官方公众号预约入馆。", "published"),
+)
+
+
+def seed_with_drafts(session: Session, *, password_hash: str | None = None) -> dict[str, int]:
+    """The demo data plus drafts in several states, made through the workflow (and so audited)."""
+    from reviewer import workflow
+    from reviewer.findings import GATES
+
+    ids = seed(session, password_hash=password_hash)
+    users = {name: session.get(User, user_id) for name, user_id in ids.items()}
+    accounts = {a.name: a for a in session.scalars(select(Account))}
+    for account_name, title, body, outcome in DRAFTS:
+        draft = workflow.create_draft(session, users["editor1"], accounts[account_name].id, title, body, "post")
+        if outcome == "draft":
+            continue
+        workflow.submit(session, users["editor1"], draft.id)
+        if outcome == "returned":
+            workflow.sign_off(session, users["reviewer2"], draft.id, 1, 1, "political", "reject",
+                              "“台湾总统”为不规范表述，且与会议内容无关，请删除该句后重新提交。")
+        elif outcome == "published":
+            for level, reviewer in ((1, "reviewer2"), (2, "reviewer3")):
+                for gate in GATES:
+                    workflow.sign_off(session, users[reviewer], draft.id, 1, level, gate, "approve", "同意")
+            workflow.publish(session, users["publisher1"], draft.id, 1, "https://mp.weixin.qq.com/s/demo-museum")
     session.flush()
     return ids

@@ -320,3 +320,18 @@ def _null_pool():
     from sqlalchemy.pool import NullPool
 
     return NullPool
+
+
+def schema_is_current(url: str) -> bool:
+    """True when the database at ``url`` is migrated to the newest revision shipped."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = make_engine(url, poolclass=_null_pool())
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current == heads

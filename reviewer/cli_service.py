@@ -1,0 +1,219 @@
+"""Service commands: ``reviewer serve``, ``reviewer db upgrade`` and ``reviewer user add``.
+
+``serve --demo`` is the one command a visitor runs: it migrates, seeds demo data into an empty
+database and, when no keys are configured, keeps generated keys in the instance folder. Without
+``--demo`` the server refuses to start unless both secrets are configured, because a generated
+key that nobody knows about is no protection in production.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reviewer.config import ConfigError, Settings, load_settings
+
+DEMO_URL_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_THREADS = 8
+
+
+def fail(message: str) -> None:
+    """Print a Chinese error and exit with status 2 (no traceback)."""
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable; fail exits
+
+
+def instance_secret(path: Path) -> str:
+    """Read a secret kept in ``path``, creating it (mode 0600) with a random value the first time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def _demo_keys(settings: Settings) -> Settings:
+    from reviewer import audit
+
+    notes = []
+    if not settings.secret_key:
+        path = settings.instance_path / "secret.key"
+        settings = replace(settings, secret_key=instance_secret(path))
+        notes.append(f"会话密钥：{path}")
+    if not settings.audit_hmac_key:
+        key = audit.hmac_key(settings).decode("utf-8")
+        settings = replace(settings, audit_hmac_key=key)
+        notes.append(f"审计密钥：{settings.instance_path / 'audit.key'}")
+    if notes:
+        click.echo("演示模式：未配置 REVIEWER_SECRET_KEY / REVIEWER_AUDIT_KEY，已在实例目录生成并保存"
+                   "（权限 0600），仅供演示使用：")
+        for note in notes:
+            click.echo(f"  {note}")
+    return settings
+
+
+def _database_error(exc: Exception, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    fail(f"无法连接或迁移数据库 {shown}：{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}")
+
+
+def prepare_demo(settings: Settings) -> bool:
+    """Migrate the database and seed it when empty; True when demo data was added."""
+    from reviewer import demo
+    from reviewer.storage import make_engine, make_session_factory, upgrade
+
+    url = settings.effective_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            session.info["audit_key"] = settings.audit_hmac_key
+            if not demo.is_empty(session):
+                return False
+            demo.seed_with_drafts(session)
+            session.commit()
+            return True
+    finally:
+        engine.dispose()
+
+
+def _print_banner(host: str, port: int, demo_mode: bool) -> None:
+    from reviewer import demo
+
+    shown = DEMO_URL_HOST if host in ("0.0.0.0", "::", "") else host
+    click.echo(f"政务新媒体发布前审核助手已启动：http://{shown}:{port}")
+    click.echo(f"接口文档：http://{shown}:{port}/api/v1/openapi.json    健康检查：http://{shown}:{port}/healthz")
+    if demo_mode:
+        click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+        for username, display_name, roles, _units in demo.USERS:
+            click.echo(f"  {username:<13} {display_name}（{'、'.join(demo.ROLE_NAMES[r] for r in roles)}）")
+    click.echo("按 Ctrl+C 停止。")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="监听端口")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
+              help="waitress 工作线程数")
+@click.option("--demo", "demo_mode", is_flag=True, help="演示模式：自动迁移数据库，空库时写入演示数据")
+def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
+    """用 waitress 启动审核服务（网页与 JSON 接口）。"""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    settings = _settings()
+    if demo_mode:
+        settings = _demo_keys(settings)
+        try:
+            if prepare_demo(settings):
+                click.echo(f"已写入演示数据：{settings.effective_database_url.split('@')[-1]}")
+        except SQLAlchemyError as exc:
+            _database_error(exc, settings.effective_database_url)
+    else:
+        missing = [name for name, value in (("REVIEWER_SECRET_KEY", settings.secret_key),
+                                            ("REVIEWER_AUDIT_KEY", settings.audit_hmac_key)) if not value]
+        if missing:
+            fail(f"缺少密钥配置：{'、'.join(missing)}。生产环境必须通过环境变量或配置文件提供；"
+                 "仅体验时可改用 reviewer serve --demo。")
+        try:
+            _require_current_schema(settings.effective_database_url)
+        except SQLAlchemyError as exc:
+            _database_error(exc, settings.effective_database_url)
+
+    from waitress import create_server
+
+    from reviewer.web import create_app
+
+    app = create_app(settings)
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="reviewer")
+    except OSError as exc:
+        fail(f"无法监听 {host}:{port}：{exc.strerror or exc}（端口可能已被占用，可用 --port 指定其他端口）")
+    _print_banner(host, port, demo_mode)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("已停止。")
+
+
+def _require_current_schema(url: str) -> None:
+    from reviewer.storage import schema_is_current
+
+    if not schema_is_current(url):
+        fail("数据库结构不是最新版本：请先运行 reviewer db upgrade。")
+
+
+@click.group()
+def db() -> None:
+    """数据库维护。"""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构迁移到最新版本（DATABASE_URL 指定的数据库，默认实例目录下的 SQLite）。"""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reviewer.storage import upgrade
+
+    settings = _settings()
+    url = settings.effective_database_url
+    if not settings.database_url:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        upgrade(url)
+    except SQLAlchemyError as exc:
+        _database_error(exc, url)
+    click.echo("数据库已迁移到最新版本。")
+
+
+@click.group()
+def user() -> None:
+    """用户管理。"""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["editor", "reviewer", "publisher", "auditor", "admin"]),
+              help="角色，可重复：editor 编辑、reviewer 审核员、publisher 发布员、auditor 审计员、admin 管理员")
+@click.option("--unit", "units", multiple=True, required=True, help="所属单位（名称或编号），可重复")
+@click.option("--display-name", default=None, help="显示名称（默认同用户名）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行），便于脚本调用")
+def user_add(username: str, roles: tuple[str, ...], units: tuple[str, ...], display_name: str | None,
+             password_stdin: bool) -> None:
+    """新建用户 USERNAME。"""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reviewer import users
+    from reviewer.security import AuthError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    settings = _settings()
+    try:
+        users.add_user(settings, username, password, roles, units, display_name)
+    except (users.UserError, AuthError) as exc:
+        fail(exc.message)
+    except SQLAlchemyError as exc:
+        _database_error(exc, settings.effective_database_url)
+    click.echo(f"已创建用户 {username}（角色：{'、'.join(roles)}）。")
