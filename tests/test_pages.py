@@ -6,7 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import select
-from webclient import csrf_token, login
+from webclient import csrf_token, sign_in
 
 from reviewer import workflow
 from reviewer.findings import GATES
@@ -71,21 +71,21 @@ def form(client, path: str, data: dict, token_from: str = "/password"):
 
 def test_editor_list_shows_the_editors_drafts(client, session):
     draft_id = make_draft(session, submit=False)
-    login(client, "editor1")
+    sign_in(client, session, "editor1")
     status, html = page(client, "/drafts")
     assert status == 200
     assert "我的稿件" in html and f"/drafts/{draft_id}" in html
 
 
-def test_new_draft_offers_only_accounts_of_the_users_units(client):
-    login(client, "editor1")
+def test_new_draft_offers_only_accounts_of_the_users_units(client, session):
+    sign_in(client, session, "editor1")
     status, html = page(client, "/drafts/new")
     assert status == 200
     assert TWO_LEVELS in html and "邻县发布" not in html
 
 
 def test_saving_a_new_draft_creates_version_one_and_shows_its_findings(client, session):
-    login(client, "editor1")
+    sign_in(client, session, "editor1")
     response = form(client, "/drafts/new", {"account_id": account_id(session, ONE_LEVEL), "kind": "post",
                                             "title": "办事提醒", "body": BLOCK_TEXT, "action": "save"})
     assert response.status_code == 302
@@ -96,7 +96,7 @@ def test_saving_a_new_draft_creates_version_one_and_shows_its_findings(client, s
 
 
 def test_a_new_draft_without_body_is_refused_with_the_form_kept(client, session):
-    login(client, "editor1")
+    sign_in(client, session, "editor1")
     response = form(client, "/drafts/new", {"account_id": account_id(session, ONE_LEVEL), "kind": "post",
                                             "title": "保留的标题", "body": "  ", "action": "save"})
     assert response.status_code == 422
@@ -104,8 +104,8 @@ def test_a_new_draft_without_body_is_refused_with_the_form_kept(client, session)
     assert "正文不能为空" in html and "保留的标题" in html
 
 
-def test_check_highlights_findings_over_the_original_text(client):
-    login(client, "editor1")
+def test_check_highlights_findings_over_the_original_text(client, session):
+    sign_in(client, session, "editor1")
     response = client.post("/check", json={"kind": "post", "title": "t", "body": BLOCK_TEXT},
                            headers={"X-CSRFToken": csrf_token(client, "/drafts/new")})
     assert response.status_code == 200
@@ -117,14 +117,14 @@ def test_check_highlights_findings_over_the_original_text(client):
     assert "保密关" in marked[0]["tip"]
 
 
-def test_check_without_csrf_header_is_refused(client):
-    login(client, "editor1")
+def test_check_without_csrf_header_is_refused(client, session):
+    sign_in(client, session, "editor1")
     response = client.post("/check", json={"kind": "post", "body": BLOCK_TEXT})
     assert response.status_code == 400
 
 
-def test_check_of_an_empty_body_answers_a_json_error(client):
-    login(client, "editor1")
+def test_check_of_an_empty_body_answers_a_json_error(client, session):
+    sign_in(client, session, "editor1")
     response = client.post("/check", json={"kind": "post", "body": ""},
                            headers={"X-CSRFToken": csrf_token(client, "/drafts/new")})
     assert response.status_code == 422
@@ -135,7 +135,7 @@ def test_an_edit_on_a_stale_version_gets_409_and_keeps_the_typed_text(client, se
     draft_id = make_draft(session, submit=False)
     workflow.edit_draft(session, user(session, "editor1"), draft_id, "测试稿件", CLEAN_TEXT, 1)
     session.commit()
-    login(client, "editor1")
+    sign_in(client, session, "editor1")
     response = form(client, f"/drafts/{draft_id}/edit",
                     {"title": "我的修改", "body": "我刚写的正文", "base_version": "1", "action": "save"})
     assert response.status_code == 409
@@ -145,7 +145,7 @@ def test_an_edit_on_a_stale_version_gets_409_and_keeps_the_typed_text(client, se
 
 def test_saving_an_edit_makes_a_new_version(client, session):
     draft_id = make_draft(session, submit=False)
-    login(client, "editor1")
+    sign_in(client, session, "editor1")
     response = form(client, f"/drafts/{draft_id}/edit",
                     {"title": "测试稿件", "body": CLEAN_TEXT, "base_version": "1", "action": "save"})
     assert response.status_code == 302
@@ -154,7 +154,7 @@ def test_saving_an_edit_makes_a_new_version(client, session):
 
 def test_the_queue_lists_a_submitted_draft_for_a_reviewer(client, session):
     draft_id = make_draft(session)
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     status, html = page(client, "/queue")
     assert status == 200
     assert f"/drafts/{draft_id}/review?level=1" in html
@@ -162,7 +162,7 @@ def test_the_queue_lists_a_submitted_draft_for_a_reviewer(client, session):
 
 def test_the_queue_leaves_out_drafts_the_reviewer_wrote(client, session):
     draft_id = make_draft(session, author="reviewer1")
-    login(client, "reviewer1")
+    sign_in(client, session, "reviewer1")
     status, html = page(client, "/queue")
     assert status == 200
     assert f"/drafts/{draft_id}/review" not in html
@@ -170,7 +170,7 @@ def test_the_queue_leaves_out_drafts_the_reviewer_wrote(client, session):
 
 def test_the_review_page_groups_findings_by_the_five_gates(client, session):
     draft_id = make_draft(session)
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     status, html = page(client, f"/drafts/{draft_id}/review?level=1")
     assert status == 200
     for name in ("政治关", "法律关", "政策关", "保密关", "文字关"):
@@ -181,7 +181,7 @@ def test_the_review_page_groups_findings_by_the_five_gates(client, session):
 
 def test_approving_a_block_finding_without_reason_is_refused(client, session):
     draft_id = make_draft(session)
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     response = form(client, f"/drafts/{draft_id}/signoff",
                     {"version": "1", "level": "1", "gate": "secrecy", "decision": "approve", "comment": "可以"},
                     token_from=f"/drafts/{draft_id}/review?level=1")
@@ -192,7 +192,7 @@ def test_approving_a_block_finding_without_reason_is_refused(client, session):
 def test_approving_a_block_finding_with_reasons_is_recorded(client, session):
     draft_id = make_draft(session)
     overrides = {f"override_{fid}": "当事人书面同意公开" for fid in block_ids(session, draft_id)}
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     response = form(client, f"/drafts/{draft_id}/signoff",
                     {"version": "1", "level": "1", "gate": "secrecy", "decision": "approve", **overrides},
                     token_from=f"/drafts/{draft_id}/review?level=1")
@@ -203,7 +203,7 @@ def test_approving_a_block_finding_with_reasons_is_recorded(client, session):
 
 def test_the_author_cannot_sign_their_own_draft(client, session):
     draft_id = make_draft(session, author="reviewer1", body=CLEAN_TEXT)
-    login(client, "reviewer1")
+    sign_in(client, session, "reviewer1")
     response = form(client, f"/drafts/{draft_id}/signoff",
                     {"version": "1", "level": "1", "gate": "political", "decision": "approve"})
     assert response.status_code == 403
@@ -212,7 +212,7 @@ def test_the_author_cannot_sign_their_own_draft(client, session):
 
 def test_a_reject_needs_a_comment(client, session):
     draft_id = make_draft(session, body=CLEAN_TEXT)
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     response = form(client, f"/drafts/{draft_id}/signoff",
                     {"version": "1", "level": "1", "gate": "text", "decision": "reject", "comment": ""})
     assert response.status_code == 422
@@ -221,12 +221,12 @@ def test_a_reject_needs_a_comment(client, session):
 
 def test_a_reject_returns_the_draft_with_the_comment_for_the_author(client, session):
     draft_id = make_draft(session, body=CLEAN_TEXT)
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     response = form(client, f"/drafts/{draft_id}/signoff",
                     {"version": "1", "level": "1", "gate": "text", "decision": "reject", "comment": "时间写错了"})
     assert response.status_code == 302
     author = client.application.test_client()
-    login(author, "editor1")
+    sign_in(author, session, "editor1")
     status, html = page(author, f"/drafts/{draft_id}/edit")
     assert "退回意见" in html and "时间写错了" in html
 
@@ -235,7 +235,7 @@ def test_a_stale_signoff_gets_409(client, session):
     draft_id = make_draft(session, body=CLEAN_TEXT)
     workflow.edit_draft(session, user(session, "editor1"), draft_id, "测试稿件", CLEAN_TEXT + "。", 1)
     session.commit()
-    login(client, "reviewer2")
+    sign_in(client, session, "reviewer2")
     response = form(client, f"/drafts/{draft_id}/signoff",
                     {"version": "1", "level": "1", "gate": "text", "decision": "approve"})
     assert response.status_code == 409
@@ -244,7 +244,7 @@ def test_a_stale_signoff_gets_409(client, session):
 def test_the_publisher_publishes_a_fully_approved_draft(client, session):
     draft_id = make_draft(session, body=CLEAN_TEXT)
     sign_level(session, draft_id, "reviewer2", 1)
-    login(client, "publisher1")
+    sign_in(client, session, "publisher1")
     status, html = page(client, "/publish")
     assert f"/drafts/{draft_id}/publish" in html
     response = form(client, f"/drafts/{draft_id}/publish", {"version": "1", "url": "https://www.gov.cn/x"})
@@ -255,7 +255,7 @@ def test_the_publisher_publishes_a_fully_approved_draft(client, session):
 def test_a_reviewer_who_signed_cannot_publish(client, session):
     draft_id = make_draft(session, body=CLEAN_TEXT)
     sign_level(session, draft_id, "reviewer3", 1)
-    login(client, "reviewer3")
+    sign_in(client, session, "reviewer3")
     response = form(client, f"/drafts/{draft_id}/publish", {"version": "1", "url": "https://www.gov.cn/x"})
     assert response.status_code == 403
     assert "不能再发布" in response.get_data(as_text=True)
@@ -263,7 +263,7 @@ def test_a_reviewer_who_signed_cannot_publish(client, session):
 
 def test_publishing_an_unapproved_draft_is_refused(client, session):
     draft_id = make_draft(session, body=CLEAN_TEXT)
-    login(client, "publisher1")
+    sign_in(client, session, "publisher1")
     response = form(client, f"/drafts/{draft_id}/publish", {"version": "1", "url": ""})
     assert response.status_code == 409
     assert "尚未完成全部审核" in response.get_data(as_text=True)
@@ -273,7 +273,7 @@ def test_history_shows_a_diff_between_versions(client, session):
     draft_id = make_draft(session, body="活动时间为周六上午。", submit=False)
     workflow.edit_draft(session, user(session, "editor1"), draft_id, "测试稿件", "活动时间为周日下午。", 1)
     session.commit()
-    login(client, "editor1")
+    sign_in(client, session, "editor1")
     status, html = page(client, f"/drafts/{draft_id}/history?a=1&b=2")
     assert status == 200
     assert "<del>六上</del>" in html and "<ins>日下</ins>" in html
@@ -281,7 +281,7 @@ def test_history_shows_a_diff_between_versions(client, session):
 
 def test_a_draft_of_another_unit_is_not_found(client, session):
     draft_id = make_draft(session)
-    login(client, "editor_other")
+    sign_in(client, session, "editor_other")
     for path in (f"/drafts/{draft_id}", f"/drafts/{draft_id}/history", f"/drafts/{draft_id}/edit",
                  f"/drafts/{draft_id}/review"):
         assert client.get(path).status_code == 404, path
@@ -289,14 +289,14 @@ def test_a_draft_of_another_unit_is_not_found(client, session):
 
 def test_an_auditor_reads_a_draft_without_action_buttons(client, session):
     draft_id = make_draft(session)
-    login(client, "auditor1")
+    sign_in(client, session, "auditor1")
     status, html = page(client, f"/drafts/{draft_id}")
     assert status == 200
     assert "审核进度" in html
     assert f"/drafts/{draft_id}/edit" not in html and f"/drafts/{draft_id}/review" not in html
 
 
-def test_a_role_missing_for_a_page_gets_403(client):
-    login(client, "auditor1")
+def test_a_role_missing_for_a_page_gets_403(client, session):
+    sign_in(client, session, "auditor1")
     assert client.get("/queue").status_code == 403
     assert client.get("/drafts/new").status_code == 403

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select
-from webclient import csrf_token, login
+from webclient import csrf_token, sign_in
 
 from reviewer import workflow
 from reviewer.storage import Account, User
@@ -159,12 +159,12 @@ def _fill(value: object, targets: dict[str, int]) -> object:
 
 
 @pytest.mark.parametrize("walker", list(WALKERS))
-def test_every_route_answers_each_role_as_expected(app, walker, walk_targets, token_for):
+def test_every_route_answers_each_role_as_expected(app, db, walker, walk_targets, token_for):
     username, _ = WALKERS[walker]
     client = app.test_client()
     token = None
     if username is not None:
-        assert login(client, username).status_code == 302
+        sign_in(client, db, username)
         token = token_for(username)
     form_token = csrf_token(client, "/login" if username is None else "/password")
     mismatches = []

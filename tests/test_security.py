@@ -6,6 +6,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from reviewer.audit import AuditEntry
@@ -24,10 +25,16 @@ from reviewer.storage import User
 PASSWORD = "demo-password"
 
 
+#: Weak argon2 parameters: these tests count failures, they do not measure hashing cost.
+CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
 @pytest.fixture
 def session(db, settings):
-    """The test database session, with the audit key the chain is sealed with."""
+    """The test database session (audit key set), editor1 holding a cheap-to-verify hash."""
     db.info["audit_key"] = settings.audit_hmac_key
+    db.scalar(select(User).where(User.username == "editor1")).password_hash = CHEAP_HASH
+    db.commit()
     return db
 
 
@@ -166,3 +173,11 @@ def test_end_sessions_bumps_the_epoch(session):
     epoch = row.session_epoch
     end_sessions(session, row)
     assert row.session_epoch == epoch + 1
+
+
+def test_a_login_upgrades_a_hash_made_with_weaker_parameters(session):
+    authenticate(session, "editor1", PASSWORD)
+    session.commit()
+    upgraded = user(session).password_hash
+    assert upgraded != CHEAP_HASH
+    assert "m=1024" not in upgraded and verify_password(upgraded, PASSWORD)

@@ -31,3 +31,20 @@ def post_form(client, path: str, data: dict, token_from: str = "/password"):
 def is_logged_in(client) -> bool:
     """True when the client's cookie still opens a page that needs a login."""
     return client.get("/password").status_code == 200
+
+
+def sign_in(client, db, username: str) -> None:
+    """Open a session for ``username`` without the login form (argon2 is slow on purpose).
+
+    Writes the same "id:session_epoch" identity the login view stores; tests of the login itself
+    use ``login`` instead.
+    """
+    from sqlalchemy import select
+
+    from reviewer.storage import User
+
+    db.expire_all()
+    user_id, epoch = db.execute(select(User.id, User.session_epoch).where(User.username == username)).one()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:{epoch}"
+        session["_fresh"] = True
