@@ -11,6 +11,11 @@ CLEAN_BODY = "本市将于国庆期间在人民公园举办文化旅游节，设
 BLOCK_BODY = "记者从会上获悉，台湾总统选举结果公布后，本市文旅市场保持平稳，节日期间接待游客同比增长。"
 
 
+def block_finding(state: dict) -> int:
+    """The id of the first block-severity finding of a draft's current version."""
+    return next(f["id"] for f in state["findings"] if f["severity"] == "block")
+
+
 @dataclass
 class Api:
     """The test client acting as one user through a bearer token."""
