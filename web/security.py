@@ -20,6 +20,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    render_template_string,
     request,
     url_for,
 )
@@ -63,6 +64,11 @@ ERRORS: dict[int, tuple[str, str, str]] = {
     422: ("invalid_input", "内容不符合要求", "提交的内容不符合要求，请检查后重试。"),
     500: ("internal_error", "系统出错", "系统内部出错，本次操作未保存。请稍后重试或联系管理员。"),
 }
+#: Used only when error.html itself cannot render (it reads the logged-in user from the database).
+PLAIN_ERROR = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{{ title }}</title>'
+    "<h1>{{ status }} {{ title }}</h1><p>{{ message }}</p><p><a href=\"/\">返回首页</a></p></html>"
+)
 CSRF_ERROR = ("csrf_failed", "安全校验失败", "页面已过期或缺少安全令牌，请刷新页面后重新提交。")
 
 #: Navigation: (endpoint, Chinese label, roles that see it). Missing endpoints are skipped.
@@ -214,10 +220,24 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     if wants_json():
         response = jsonify({"error": code, "message": message})
     else:
-        response = make_response(render_template(
-            "error.html", status=status, code=code, title=title or default_title, message=message))
+        try:
+            body = render_template("error.html", status=status, code=code, title=title or default_title,
+                                   message=message, back_url=_back_url())
+        except Exception:  # noqa: BLE001 - the page itself failed (e.g. database down): stay plain
+            current_app.logger.exception("错误页渲染失败")
+            body = render_template_string(PLAIN_ERROR, status=status, title=title or default_title,
+                                          message=message)
+        response = make_response(body)
     response.status_code = status
     return response
+
+
+def _back_url() -> str | None:
+    """The page the user came from, when it is on this site, for a “返回上一页” link."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url) and referrer.rstrip("/") != request.url.rstrip("/"):
+        return referrer
+    return None
 
 
 def _handle_http(exc: HTTPException) -> Any:

@@ -72,11 +72,11 @@
     var box = document.getElementById("check-result");
     button.addEventListener("click", function () {
       var payload = {
-        account_id: form.elements.account_id ? form.elements.account_id.value : null,
+        account_id: (form.querySelector('[name="account_id"]') || {}).value || null,
         kind: (form.querySelector('input[name="kind"]:checked') || {}).value || "post",
-        title: form.elements.title.value,
-        body: form.elements.body.value,
-        citizen_message: form.elements.citizen_message ? form.elements.citizen_message.value : ""
+        title: form.querySelector('[name="title"]').value,
+        body: form.querySelector('[name="body"]').value,
+        citizen_message: (form.querySelector('[name="citizen_message"]') || {}).value || ""
       };
       button.disabled = true;
       box.hidden = false;
