@@ -1,0 +1,130 @@
+"""``reviewer train`` and ``reviewer eval``: build the classifier and measure it on any data."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import click
+
+LABEL_NAMES = {"ok": "正常", "off_topic": "离题", "entertainment": "娱乐化", "rude": "雷人雷语"}
+
+
+def _fail(exc: Exception) -> None:
+    """Print a known error in Chinese with its stable code and stop with exit status 2."""
+    click.echo(f"错误 [{getattr(exc, 'code', 'error')}]：{exc}", err=True)
+    click.get_current_context().exit(2)
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files(name)))
+
+
+def _metrics_table(title: str, result: dict) -> list[str]:
+    lines = [title, f"  {'标签':<14}{'精确率':>8}{'召回率':>8}{'F1':>8}{'样本数':>8}"]
+    for label, m in result["labels"].items():
+        lines.append(f"  {label:<16}{m['precision']:>9.3f}{m['recall']:>9.3f}{m['f1']:>9.3f}{m['support']:>9d}")
+    if result.get("clean_pass_rate") is not None:
+        lines.append(f"  正常样本未被标记的比例：{result['clean_pass_rate']:.2%}（共 {result['n']} 条）")
+    return lines
+
+
+def _confusion_table(result: dict) -> list[str]:
+    order = result["confusion"]["order"]
+    head = "".join(f"{LABEL_NAMES.get(o, o):>8}" for o in order)
+    lines = ["混淆矩阵（行：标注，列：预测）", f"  {'':<14}{head}"]
+    for name, row in zip(order, result["confusion"]["matrix"], strict=True):
+        lines.append(f"  {name:<14}" + "".join(f"{v:>10d}" for v in row))
+    return lines
+
+
+def _feedback_accuracy(model: object, rows: list[dict]) -> float | None:
+    from reviewer.classifier import decide
+
+    if model is None or not rows:
+        return None
+    hits = [decide(model.score(r["text"], r["kind"], r.get("department")).probs, r["kind"], model.thresholds)
+            == r["label"] for r in rows]
+    return sum(hits) / len(hits)
+
+
+@click.command("train")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="语料目录（*.jsonl），默认为随包提供的 models/corpus。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="模型输出目录，默认为 models/。")
+@click.option("--feedback", "feedback_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="审核员反馈（JSONL：text、label、decision），并入语料后重新训练。")
+@click.option("--seed", type=int, default=0, show_default=True, help="随机种子。")
+def train(corpus_dir: Path | None, out_dir: Path | None, feedback_file: Path | None, seed: int) -> None:
+    """训练分类器：分组交叉验证、选择阈值、在留出集上测试并写出模型与元数据。"""
+    from tqdm import tqdm
+
+    from reviewer.classifier import Classifier, CorpusError, ModelError, add_feedback, read_jsonl
+    from reviewer.classifier import train as train_model
+
+    corpus_dir = corpus_dir or _package_dir("reviewer.models.corpus")
+    out_dir = out_dir or _package_dir("reviewer.models")
+    before, feedback_rows = None, []
+    try:
+        if feedback_file is not None:
+            feedback_rows = read_jsonl(feedback_file, feedback=True)
+            try:
+                before = Classifier.load(out_dir)
+            except ModelError:
+                before = None
+            added = add_feedback(corpus_dir, feedback_file)
+            click.echo(f"已并入 {added} 条审核反馈（共 {len(feedback_rows)} 条，重复的不再添加）。")
+        started = time.perf_counter()
+
+        def progress(folds: Iterable) -> Iterable:
+            return tqdm(folds, desc="交叉验证", unit="折", leave=False)
+
+        metadata = train_model(corpus_dir, out_dir, seed=seed, progress=progress)
+    except (CorpusError, ModelError) as exc:
+        _fail(exc)
+        return
+    elapsed = time.perf_counter() - started
+    lines = [f"训练完成，用时 {elapsed:.1f} 秒；语料 {metadata['corpus_size']} 条，"
+             f"训练 {metadata['split']['train_rows']} 条，留出测试 {metadata['split']['test_rows']} 条。"]
+    if before is not None:
+        lines += _metrics_table("反馈前 · 交叉验证", before.metadata["cv"])
+        lines += _metrics_table("反馈前 · 留出测试集", before.metadata["test"])
+    lines += _metrics_table("交叉验证（分组 5 折）", metadata["cv"])
+    lines += _metrics_table("留出测试集（未参与调参）", metadata["test"])
+    if feedback_rows:
+        after = Classifier.load(out_dir)
+        old, new = _feedback_accuracy(before, feedback_rows), _feedback_accuracy(after, feedback_rows)
+        lines.append("反馈样本判对比例：" + (f"反馈前 {old:.2%}，" if old is not None else "") + f"反馈后 {new:.2%}")
+    lines.append("阈值：" + "，".join(f"{k}={v:.2f}" for k, v in metadata["thresholds"].items()))
+    lines.append(f"模型：{Path(out_dir) / metadata['model_file']}（sha256 {metadata['model_sha256'][:16]}…）")
+    click.echo("\n".join(lines))
+
+
+@click.command("eval")
+@click.argument("data_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path), help="模型文件或目录，默认为已提交的模型。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出指标。")
+def eval_command(data_file: Path, model_path: Path | None, as_json: bool) -> None:
+    """在带标注的 JSONL（text、label，可选 kind、department）上评估分类器。"""
+    from reviewer.classifier import Classifier, CorpusError, ModelError, decide, metrics, read_jsonl
+
+    try:
+        rows = read_jsonl(data_file)
+        model = Classifier.load(model_path)
+    except (CorpusError, ModelError) as exc:
+        _fail(exc)
+        return
+    if not rows:
+        _fail(CorpusError(f"文件中没有样本：{data_file}"))
+        return
+    predicted = [decide(model.score(r["text"], r["kind"], r.get("department")).probs, r["kind"],
+                        model.thresholds) for r in rows]
+    result = metrics([r["label"] for r in rows], predicted)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(_metrics_table(f"评估：{data_file.name}", result) + _confusion_table(result)))
