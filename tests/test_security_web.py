@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from sqlalchemy import select
@@ -87,6 +89,17 @@ def test_session_cookie_is_secure_when_configured(app_with):
     response = client.post("/login", data={"username": "editor1", "password": PASSWORD, "csrf_token": token},
                            base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_https_deployments_send_hsts(app_with):
+    client = app_with(session_cookie_secure=True).test_client()
+    assert "max-age=" in client.get("/login", base_url="https://localhost").headers["Strict-Transport-Security"]
+
+
+def test_a_login_session_expires_after_eight_idle_hours(client):
+    cookie = login(client, "editor1").headers["Set-Cookie"]
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    assert abs(expires - datetime.now(UTC) - timedelta(hours=8)) < timedelta(minutes=1)
 
 
 def test_a_copied_cookie_dies_at_logout(app, client):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from flask import (
     render_template,
     render_template_string,
     request,
+    session,
     url_for,
 )
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user
@@ -50,6 +52,11 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+#: A login lasts this long without activity; every request renews it (Flask refreshes the cookie).
+SESSION_LIFETIME = timedelta(hours=8)
+#: Sent only when cookies are Secure, i.e. the deployment is served over HTTPS.
+HSTS = "max-age=31536000"
 
 #: HTTP status -> (stable error code, Chinese title, Chinese explanation) for error pages and JSON.
 ERRORS: dict[int, tuple[str, str, str]] = {
@@ -173,6 +180,7 @@ def load_login_user(token: str) -> LoginUser | None:
 def log_in(row: Any) -> LoginUser:
     """Start a browser session for an authenticated user row."""
     user = LoginUser(row, user_roles(db(), row.id))
+    session.permanent = True
     login_user(user)
     return user
 
@@ -271,6 +279,8 @@ def _add_headers(response: Any) -> Any:
         response.headers.setdefault(name, value)
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -311,6 +321,7 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
         WTF_CSRF_CHECK_DEFAULT=False,
