@@ -11,8 +11,6 @@ operations. The output is a plain count matrix; IDF weighting stays with scikit-
 
 from __future__ import annotations
 
-import unicodedata
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -21,14 +19,32 @@ _BITS = 21
 _MASK = (1 << _BITS) - 1
 
 
+def fold_points(text: str) -> np.ndarray:
+    """Code points with full-width ASCII forms made half-width and A-Z made lower case.
+
+    This is the part of NFKC folding that matters for posts (ＡＢＣ, ｔｅｘｔ, full-width
+    punctuation), done on the array because ``unicodedata.normalize`` costs three times as much.
+    The mapping is one code point to one, so positions in the folded text are positions in the
+    original.
+    """
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    wide = (points >= 0xFF01) & (points <= 0xFF5E)
+    points[wide] -= 0xFEE0
+    points[points == 0x3000] = 0x20
+    upper = (points >= 0x41) & (points <= 0x5A)
+    points[upper] += 0x20
+    points[points == 0] = 0x20
+    return points
+
+
 def normalize(text: str) -> str:
-    """Fold full-width forms and letter case so ＡＢＣ, abc and ABC are one feature."""
-    return unicodedata.normalize("NFKC", text).lower().replace("\x00", "")
+    """The folded text (same length as the input)."""
+    return fold_points(text).tobytes().decode("utf-32-le")
 
 
 def gram_codes(text: str, max_n: int = 3) -> np.ndarray:
-    """Every 1..max_n-gram of ``text`` (already normalized) as one uint64 code."""
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    """Every 1..max_n-gram of the folded ``text`` as one uint64 code."""
+    points = fold_points(text).astype(np.uint64)
     parts = [points]
     code = points
     for n in range(2, max_n + 1):
@@ -54,21 +70,22 @@ class CharGramCounter(TransformerMixin, BaseEstimator):
         self.min_df = min_df
 
     def fit(self, docs: list[str], y: object = None) -> CharGramCounter:
-        per_doc = [np.unique(gram_codes(normalize(d), self.max_n)) for d in docs]
+        per_doc = [np.unique(gram_codes(d, self.max_n)) for d in docs]
         codes, df = np.unique(np.concatenate(per_doc), return_counts=True)
         self.vocabulary_ = codes[df >= self.min_df]
         return self
 
     def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and counts of the vocabulary n-grams in one document."""
-        codes = gram_codes(normalize(text), self.max_n)
-        if not len(self.vocabulary_) or not len(codes):
+        """Column indices (ascending) and counts of the vocabulary n-grams in one document."""
+        codes, counts = np.unique(gram_codes(text, self.max_n), return_counts=True)
+        vocabulary = self.vocabulary_
+        if not len(vocabulary) or not len(codes):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        pos = np.searchsorted(self.vocabulary_, codes)
-        pos[pos >= len(self.vocabulary_)] = 0
-        hits = pos[self.vocabulary_[pos] == codes]
-        return np.unique(hits, return_counts=True)
+        pos = np.searchsorted(vocabulary, codes)
+        pos[pos >= len(vocabulary)] = 0
+        hit = vocabulary[pos] == codes
+        return pos[hit], counts[hit]
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
         indptr, indices, counts = [0], [], []

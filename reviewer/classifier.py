@@ -28,7 +28,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 from sklearn.svm import LinearSVC
 
-from reviewer.chargrams import CharGramCounter, decode
+from reviewer.chargrams import CharGramCounter, decode, normalize
 from reviewer.findings import KINDS, Finding
 
 LABELS: tuple[str, ...] = ("off_topic", "entertainment", "rude")
@@ -65,6 +65,7 @@ THRESHOLD_GRID = np.round(np.arange(0.20, 0.951, 0.01), 2)
 REGULARIZATION_C = 0.5
 TOPIC_C = 0.5
 MODEL_NAME = "classifier.joblib"
+_EDGE_PUNCTUATION = " \t\n，。、；：！？,.;:!?\"'“”‘’（）()【】"
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 
@@ -166,6 +167,9 @@ class Classifier:
         self.metadata = metadata or {}
         self.thresholds: dict[str, float] = dict(self.metadata.get("thresholds", {}))
         self.state = state
+        # column-major copies: one contiguous row per n-gram makes the sparse dot product cheap
+        self._coef_t = np.ascontiguousarray(self.coef.T)
+        self._topic_coef_t = np.ascontiguousarray(self.topic_coef.T)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Classifier:
@@ -211,11 +215,11 @@ class Classifier:
     def margins(self, text: str, kind: str = "post", duty: str | None = None) -> Margins:
         """Decision values before calibration (what Platt scaling is fitted on)."""
         cols, w = self._vector(text, kind)
-        margins = self.coef[:, cols] @ w + self.intercept
+        margins = w @ self._coef_t[cols] + self.intercept
         steering = resolve_duty(duty)
         if steering is None or kind != "post":
             return Margins(margins, None, None)
-        topic = self.topic_coef[:, cols] @ w + self.topic_intercept
+        topic = w @ self._topic_coef_t[cols] + self.topic_intercept
         allowed = [m for m, t in zip(topic, self.topic_classes, strict=True) if t in steering[1]]
         foreign = [(m, t) for m, t in zip(topic, self.topic_classes, strict=True)
                    if t not in steering[1] and t in _duties()]
@@ -287,24 +291,39 @@ class Classifier:
         return _trim(text, 0, len(text))
 
     def top_phrases(self, text: str, kind: str, label: str, topic: str | None = None, k: int = 5) -> list[str]:
-        """The n-grams whose weights pushed the text most towards the label (or the foreign topic)."""
+        """The phrases whose n-grams pushed the text most towards the label (or the foreign topic).
+
+        The strongest n-grams are found in the text and overlapping ones merged, so reviewers
+        read 「么么哒～」 rather than 「么么哒」「么哒～」.
+        """
         cols, w = self._vector(text, kind)
         if topic is not None:
-            row = self.topic_coef[self.topic_classes.index(topic)]
-            push = row[cols] * w
+            push = self.topic_coef[self.topic_classes.index(topic), cols] * w
         else:
             push = self.coef[self.classes.index(label), cols] * w
-        chosen: list[str] = []
-        for i in np.argsort(-push):
-            if push[i] <= 0 or len(chosen) >= k:
-                break
+        folded = normalize(text)
+        if len(folded) != len(text):
+            folded = text
+        spans: list[list[float]] = []
+        for i in np.argsort(-push)[: 3 * k]:
             gram = decode(int(self.counter.vocabulary_[cols[i]]))
-            if any(m in gram for m in KIND_MARK.values()) or not gram.strip():
+            at = folded.find(gram)
+            if push[i] <= 0 or at < 0 or not gram.strip(_EDGE_PUNCTUATION):
                 continue
-            if any(gram in c for c in chosen):
-                continue
-            chosen = [c for c in chosen if c not in gram] + [gram]
-        return chosen
+            spans.append([at, at + len(gram), float(push[i])])
+        merged: list[list[float]] = []
+        for start, end, weight in sorted(spans):
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+                merged[-1][2] += weight
+            else:
+                merged.append([start, end, weight])
+        phrases = []
+        for start, end, _ in sorted(merged, key=lambda m: -m[2]):
+            phrase = text[int(start):int(end)].strip(_EDGE_PUNCTUATION)
+            if phrase and phrase not in phrases:
+                phrases.append(phrase)
+        return phrases[:k]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
