@@ -82,7 +82,7 @@ class Composer:
         """Wrap body sentences in optional shared heading, opener, filler and closer."""
         parts = [self.pick("heading", 0.3), self.pick("enum", 0.12), self.pick("open", 0.3), *body]
         if long:
-            parts += self.rng.sample(self.sections["filler"], self.rng.randint(4, 9))
+            parts += self.rng.sample(self.sections["filler"], self.rng.randint(5, 12))
         parts.append(self.pick("close", 0.45))
         return "".join(p for p in parts if p)
 
@@ -112,7 +112,7 @@ class Composer:
         for sector in self.sectors:
             for _ in range(PLAN["dept"]):
                 long = self.rng.random() < 0.15
-                body = self.some(f"dept {sector}", 1, 3)
+                body = self.some(f"dept {sector}", 2 if long else 1, 5 if long else 3)
                 account = self.rng.choice(self.generalists) if self.rng.random() < 0.1 else sector
                 add("dept", self.frame(body, long), "post", "ok", department=account, topic=sector)
         for _ in range(PLAN["general"]):
@@ -134,7 +134,7 @@ class Composer:
             add("structure", text, "post", "ok", department=self.rng.choice(list(self.departments)),
                 topic="general")
         for _ in range(PLAN["offtopic"]):
-            add("offtopic", self.frame(self.some("offtopic", 1, 2)), "post", "off_topic",
+            add("offtopic", self.frame(self.some("offtopic", 1, 2), self.rng.random() < 0.1), "post", "off_topic",
                 department=self.rng.choice(list(self.departments)), topic="other")
         for _ in range(PLAN["offtopic_cross"]):
             source = "tourism" if self.rng.random() < 0.4 else f"dept {self.rng.choice(self.sectors)}"
@@ -146,7 +146,8 @@ class Composer:
             first, *rest = self.some(f"dept {sector}", 1, 3)
             body = [self.cutify(first), *(s if self.rng.random() < 0.5 else self.cutify(s) for s in rest)]
             self.rng.shuffle(body)
-            add("cute_duty", self.frame(body), "post", "entertainment", department=sector, topic=sector)
+            add("cute_duty", self.frame(body, self.rng.random() < 0.15), "post", "entertainment",
+                department=sector, topic=sector)
         for _ in range(PLAN["cute_body"]):
             text = self.pick("cute_open", 0.4) + self.pick("cute_body") + self.pick("cute_close", 0.4)
             add("cute_body", self.frame([text]), "post", "entertainment",
