@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import platform
 import re
@@ -66,6 +67,7 @@ REGULARIZATION_C = 0.5
 TOPIC_C = 0.5
 MODEL_NAME = "classifier.joblib"
 _EDGE_PUNCTUATION = " \t\n，。、；：！？,.;:!?\"'“”‘’（）()【】"
+_LETTER = re.compile(r"[^\W\d_]")
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 
@@ -100,6 +102,7 @@ def _duties() -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8"))["departments"]
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_duty(duty: str | None) -> tuple[str, frozenset[str]] | None:
     """Map a department name or free duty text to (department, topics it may post about).
 
@@ -170,6 +173,7 @@ class Classifier:
         # column-major copies: one contiguous row per n-gram makes the sparse dot product cheap
         self._coef_t = np.ascontiguousarray(self.coef.T)
         self._topic_coef_t = np.ascontiguousarray(self.topic_coef.T)
+        self._splits: dict[str | None, tuple[np.ndarray, np.ndarray] | None] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> Classifier:
@@ -208,25 +212,36 @@ class Classifier:
         if kind not in KIND_MARK:
             raise ValueError(f"未知的文本类型：{kind!r}（应为 {'、'.join(KINDS)}）")
         cols, counts = self.counter.lookup(KIND_MARK[kind] + text)
-        weights = (1.0 + np.log(counts)) * self.idf[cols]
+        weights = (1.0 + np.log(counts)) * np.take(self.idf, cols)
         norm = np.sqrt(weights @ weights)
         return cols, weights / norm if norm else weights
 
     def margins(self, text: str, kind: str = "post", duty: str | None = None) -> Margins:
         """Decision values before calibration (what Platt scaling is fitted on)."""
         cols, w = self._vector(text, kind)
-        margins = w @ self._coef_t[cols] + self.intercept
-        steering = resolve_duty(duty)
-        if steering is None or kind != "post":
+        margins = w @ np.take(self._coef_t, cols, axis=0) + self.intercept
+        split = self._topic_split(duty) if kind == "post" else None
+        if split is None:
             return Margins(margins, None, None)
-        topic = w @ self._topic_coef_t[cols] + self.topic_intercept
-        allowed = [m for m, t in zip(topic, self.topic_classes, strict=True) if t in steering[1]]
-        foreign = [(m, t) for m, t in zip(topic, self.topic_classes, strict=True)
-                   if t not in steering[1] and t in _duties()]
-        if not foreign:
-            return Margins(margins, None, None)
-        best, name = max(foreign)
-        return Margins(margins, float(best - (max(allowed) if allowed else 0.0)), name)
+        allowed, foreign = split
+        topic = w @ np.take(self._topic_coef_t, cols, axis=0) + self.topic_intercept
+        best = foreign[int(np.argmax(topic[foreign]))]
+        base = float(topic[allowed].max()) if len(allowed) else 0.0
+        return Margins(margins, float(topic[best]) - base, self.topic_classes[best])
+
+    def _topic_split(self, duty: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Indices of the topics this duty may post about and of other departments' topics."""
+        if duty not in self._splits:
+            if len(self._splits) > 1024:
+                self._splits.clear()
+            steering = resolve_duty(duty)
+            split = None
+            if steering is not None:
+                allowed = [i for i, t in enumerate(self.topic_classes) if t in steering[1]]
+                foreign = [i for i, t in enumerate(self.topic_classes) if t not in steering[1] and t in _duties()]
+                split = (np.array(allowed, dtype=int), np.array(foreign, dtype=int)) if foreign else None
+            self._splits[duty] = split
+        return self._splits[duty]
 
     def calibrate(self, m: Margins) -> Scored:
         """Platt-scaled probabilities (normalised over classes); off_topic includes the duty check."""
@@ -256,7 +271,7 @@ class Classifier:
             raise ValueError(f"未知的分类标签：{'、'.join(unknown)}")
         scored = self.score(text, kind, duty)
         findings = []
-        if sum(ch.isalpha() for ch in text) >= MIN_LETTERS:
+        if _has_evidence(text):
             for label in judged:
                 if scored.probs[label] >= self.thresholds.get(label, 0.5):
                     findings.append(self._finding(text, kind, duty, label, scored))
@@ -324,6 +339,11 @@ class Classifier:
             if phrase and phrase not in phrases:
                 phrases.append(phrase)
         return phrases[:k]
+
+
+def _has_evidence(text: str) -> bool:
+    """At least MIN_LETTERS letters (CJK or Latin); stops counting once it has them."""
+    return sum(1 for _ in itertools.islice(_LETTER.finditer(text), MIN_LETTERS)) >= MIN_LETTERS
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

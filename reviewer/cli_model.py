@@ -94,7 +94,7 @@ def train(corpus_dir: Path | None, out_dir: Path | None, feedback_file: Path | N
         lines += _metrics_table("反馈前 · 交叉验证", before.metadata["cv"])
         lines += _metrics_table("反馈前 · 留出测试集", before.metadata["test"])
     lines += _metrics_table("交叉验证（分组 5 折）", metadata["cv"])
-    lines += _metrics_table("留出测试集（未参与调参）", metadata["test"])
+    lines += _metrics_table("留出测试集（不参与训练与阈值选择）", metadata["test"])
     if feedback_rows:
         after = Classifier.load(out_dir)
         old, new = _feedback_accuracy(before, feedback_rows), _feedback_accuracy(after, feedback_rows)
