@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -42,6 +42,8 @@ from reviewer.storage import (
     UserUnit,
     utcnow,
 )
+
+T = TypeVar("T")
 
 #: Longest accepted value per text field, in characters.
 LIMITS: dict[str, int] = {
@@ -91,19 +93,42 @@ SUBMITTABLE: frozenset[str] = frozenset({"draft", "returned"})
 class WorkflowError(Exception):
     """A refused action: ``code`` is stable, ``message`` is Chinese, ``status`` is the HTTP status."""
 
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None, *, race: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or STATUS.get(code, 422)
+        #: True when another transaction won a race; re-running the whole action is then safe.
+        self.race = race
 
     def to_dict(self) -> dict[str, str]:
         return {"error": self.code, "message": self.message}
 
 
-def fail(code: str, message: str) -> WorkflowError:
+def fail(code: str, message: str, *, race: bool = False) -> WorkflowError:
     """Build the error for ``code`` with its registered status."""
-    return WorkflowError(code, message, STATUS[code])
+    return WorkflowError(code, message, STATUS[code], race=race)
+
+
+#: How often ``retrying`` re-runs an action that lost a race before giving the 409 to the caller.
+RACE_ATTEMPTS = 3
+
+
+def retrying(session: Session, action: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``action(session, ...)``; if it lost a race, roll back and re-run it on fresh state.
+
+    Safe because every action re-reads and re-checks everything it relies on: a client whose
+    version really is stale still gets its 409, while two reviewers signing different gates at
+    the same moment both succeed. Only for callers whose transaction holds nothing else.
+    """
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return action(session, *args, **kwargs)
+        except WorkflowError as exc:
+            if not exc.race or attempt == RACE_ATTEMPTS:
+                raise
+            session.rollback()
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +258,7 @@ def _add_version(session: Session, draft: Draft, account: Account, number: int, 
                            sha256=content_sha256(title, body, citizen_message), editor_id=actor.id,
                            created_at=utcnow())
     session.add(version)
-    _flush_or_conflict(session, "stale_version", "该版本号已被他人占用，请刷新后重试。")
+    _flush_or_conflict(session, "stale_version", "该版本号已被他人占用，请刷新后重试。", race=True)
     rows = [
         FindingRow(version_id=version.id, start=f.start, end=f.end, text=f.text, category=f.category,
                    gate=f.gate, severity=f.severity, rule=f.rule, suggestion=f.suggestion, source=f.source,
@@ -273,18 +298,18 @@ def _touch(session: Session, draft: Draft, **changes: Any) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise fail("stale_version", "稿件已被他人修改，请刷新后基于最新版本重试。") from exc
+        raise fail("stale_version", "稿件已被他人修改，请刷新后基于最新版本重试。", race=True) from exc
     except OperationalError as exc:
-        raise fail("stale_version", "稿件正被他人修改（数据库忙），请稍后重试。") from exc
+        raise fail("stale_version", "稿件正被他人修改（数据库忙），请稍后重试。", race=True) from exc
 
 
-def _flush_or_conflict(session: Session, code: str, message: str) -> None:
+def _flush_or_conflict(session: Session, code: str, message: str, *, race: bool = True) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
-        raise fail(code, message) from exc
+        raise fail(code, message, race=race) from exc
     except (StaleDataError, OperationalError) as exc:
-        raise fail("stale_version", "稿件已被他人修改，请刷新后重试。") from exc
+        raise fail("stale_version", "稿件已被他人修改，请刷新后重试。", race=True) from exc
 
 
 def _expect_version(draft: Draft, version: Any) -> int:

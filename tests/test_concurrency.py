@@ -130,3 +130,31 @@ def test_after_the_race_the_draft_can_still_be_finished(app, api_as, token_for, 
         assert publish.status_code == 200
     db.expire_all()
     assert _check_publications(db) == 1
+
+
+def test_two_reviewers_signing_different_levels_at_once_both_succeed(app, api_as, token_for):
+    """The loser of the lock race is re-run on fresh state instead of being told to retry."""
+    draft_id = api_as("editor1").submitted_draft()
+    tokens = {name: token_for(name) for name in ("reviewer2", "reviewer3")}
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def sign(username: str, level: int, gate: str, barrier: threading.Barrier) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/drafts/{draft_id}/signoffs",
+                               headers={"Authorization": f"Bearer {tokens[username]}"},
+                               json={"version": 1, "level": level, "gate": gate, "decision": "approve"})
+        with lock:
+            results.append(response.status_code)
+
+    for gate in GATES:
+        barrier = threading.Barrier(2)
+        pair = [threading.Thread(target=sign, args=("reviewer2", 1, gate, barrier)),
+                threading.Thread(target=sign, args=("reviewer3", 2, gate, barrier))]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join(timeout=60)
+    assert results == [201] * 10
+    assert api_as("editor1").state(draft_id)["status"] == "approved"

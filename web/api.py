@@ -251,8 +251,8 @@ def edit_draft(draft_id: int) -> Any:
     """Save an edit as a new version, or 409 when ``base_version`` is no longer current."""
     data = json_body("DraftEdit")
     session = db_session()
-    version = workflow.edit_draft(session, g.api_user, draft_id, data["title"], data["body"],
-                                  data["base_version"], data.get("citizen_message"), ip=_ip())
+    version = workflow.retrying(session, workflow.edit_draft, g.api_user, draft_id, data["title"], data["body"],
+                                data["base_version"], data.get("citizen_message"), ip=_ip())
     draft = workflow.get_draft(session, g.api_user, draft_id)
     findings = workflow.draft_state(session, draft)["findings"]
     return jsonify({"id": draft.id, "version": version.number, "status": draft.status, "sha256": version.sha256,
@@ -264,7 +264,7 @@ def edit_draft(draft_id: int) -> Any:
 def submit(draft_id: int) -> Any:
     """Send the current version to review; answers with its findings (each with an id)."""
     session = db_session()
-    draft = workflow.submit(session, g.api_user, draft_id, ip=_ip())
+    draft = workflow.retrying(session, workflow.submit, g.api_user, draft_id, ip=_ip())
     state = workflow.draft_state(session, draft)
     return jsonify({"id": draft.id, "version": draft.current_version, "status": draft.status,
                     "findings": state["findings"]})
@@ -276,8 +276,8 @@ def sign_off(draft_id: int) -> Any:
     """One decision at one level and gate of the current version."""
     data = json_body("SignOffRequest")
     session = db_session()
-    row = workflow.sign_off(session, g.api_user, draft_id, data["version"], data["level"], data["gate"],
-                            data["decision"], data.get("comment"), data.get("overrides"), ip=_ip())
+    row = workflow.retrying(session, workflow.sign_off, g.api_user, draft_id, data["version"], data["level"],
+                            data["gate"], data["decision"], data.get("comment"), data.get("overrides"), ip=_ip())
     draft = workflow.get_draft(session, g.api_user, draft_id)
     return jsonify({"id": row.id, "version": data["version"], "level": row.level, "gate": row.gate,
                     "decision": row.decision, "status": draft.status}), 201
@@ -289,7 +289,8 @@ def publish(draft_id: int) -> Any:
     """Publish an approved version; 403/409 with the reason otherwise."""
     data = json_body("PublishRequest")
     session = db_session()
-    publication = workflow.publish(session, g.api_user, draft_id, data["version"], data.get("url"), ip=_ip())
+    publication = workflow.retrying(session, workflow.publish, g.api_user, draft_id, data["version"],
+                                    data.get("url"), ip=_ip())
     return jsonify({"id": draft_id, "version": data["version"], "status": "published", "url": publication.url,
                     "published_at": publication.published_at.isoformat()})
 
