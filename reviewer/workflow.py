@@ -246,8 +246,12 @@ def content_sha256(title: str, body: str, citizen_message: str | None) -> str:
 
 def _engine_findings(account: Account, body: str, kind: str) -> list:
     from reviewer.engine import default_engine
+    from reviewer.errors import ReviewerError
 
-    return default_engine().review(body, kind=kind, duty=account.duty or account.department).findings
+    try:
+        return default_engine().review(body, kind=kind, duty=account.duty or account.department).findings
+    except ReviewerError as exc:
+        raise fail("invalid_input", exc.message) from exc
 
 
 def _add_version(session: Session, draft: Draft, account: Account, number: int, actor: User, title: str,
