@@ -5,7 +5,7 @@ takes a token, then runs N client threads, each on its own keep-alive connection
 2,000-character notice for a fixed time. Prints requests/s and p50/p95/p99 latency, and the ratio
 to the targets (>= 100 requests/s, p99 < 200 ms on a 2-core machine).
 
-    python bench/bench_api.py [--clients 8] [--seconds 20] [--threads 8]
+    python bench/bench_api.py [--clients 8] [--seconds 20] [--threads 6]
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=6, help="waitress worker threads")
     parser.add_argument("--warmup", type=float, default=3.0)
     args = parser.parse_args()
 

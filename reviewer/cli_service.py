@@ -20,7 +20,7 @@ from reviewer.config import ConfigError, Settings, load_settings
 
 DEMO_URL_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 6
 
 
 def fail(message: str) -> None:
