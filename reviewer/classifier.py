@@ -63,8 +63,10 @@ MAX_FALSE_ALARMS = 0.01
 #: texts with fewer letters (CJK or Latin) carry too little evidence for a tone or topic finding
 MIN_LETTERS = 5
 THRESHOLD_GRID = np.round(np.arange(0.20, 0.951, 0.01), 2)
-REGULARIZATION_C = 0.5
-TOPIC_C = 0.5
+#: chosen by grouped cross-validation (see models/README.md)
+NGRAM_MAX = 2
+REGULARIZATION_C = 1.0
+TOPIC_C = 1.0
 MODEL_NAME = "classifier.joblib"
 _EDGE_PUNCTUATION = " \t\n，。、；：！？,.;:!?\"'“”‘’（）()【】"
 _LETTER = re.compile(r"[^\W\d_]")
@@ -460,7 +462,7 @@ def fit(rows: Sequence[dict], seed: int = 0) -> Classifier:
     Rows marked ``basis: duty`` are off-topic only because of their account, so they teach the
     department model and not the text-only label model.
     """
-    counter = CharGramCounter(max_n=3, min_df=2).fit(_marked(rows))
+    counter = CharGramCounter(max_n=NGRAM_MAX, min_df=2).fit(_marked(rows))
     counts = counter.transform(_marked(rows))
     tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
     x = tfidf.transform(counts).tocsr()
@@ -660,7 +662,7 @@ def train(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
         "versions": library_versions(),
-        "features": {"char_ngrams": [1, 3], "min_df": 2, "tf": "sublinear", "idf": "smooth",
+        "features": {"char_ngrams": [1, NGRAM_MAX], "min_df": 2, "tf": "sublinear", "idf": "smooth",
                      "vocabulary": int(len(final.counter.vocabulary_))},
         "model": {"type": "LinearSVC (one-vs-rest) + Platt scaling", "C": REGULARIZATION_C,
                   "classes": list(final.classes), "topic_classes": list(final.topic_classes)},
