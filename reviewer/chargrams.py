@@ -1,7 +1,7 @@
 """Character n-gram features computed with numpy, for the classifier's speed budget.
 
-Chinese has no spaces, so character 1-3 grams stand in for words. scikit-learn's own char
-analyzer builds one Python string per n-gram and looked each up in a dict: about 2 MB/s here,
+Chinese has no spaces, so short character n-grams stand in for words. scikit-learn's own char
+analyzer builds one Python string per n-gram and looks each up in a dict: about 2 MB/s here,
 and jieba's word cut (HMM off) about 0.8 MB/s, against a budget of 3 MB/s for the whole
 classifier. Here each n-gram is packed into one integer (21 bits per code point) and looked up
 with ``numpy.searchsorted`` in the sorted vocabulary, so a document costs a few array

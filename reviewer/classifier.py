@@ -1,7 +1,7 @@
 """The tone-and-topic classifier: off-topic posts, over-entertaining posts, rude replies.
 
 These three problems are a topic or a tone, not a word, so no lexicon finds them. A linear
-model over character 1-3 grams scores each text; an account's duty (its department) steers the
+model over character n-grams scores each text; an account's duty (its department) steers the
 off-topic judgement through a second linear model that names the department a text belongs to.
 Training, the held-out evaluation, loading with the hash check and the explanations all live
 here so that the numbers in the metadata file describe exactly the code that uses the model.
@@ -599,13 +599,11 @@ def calibration_error(rows: Sequence[dict], probs: Sequence[dict[str, float]], b
 
 
 def library_versions() -> dict[str, str]:
-    import jieba
     import scipy
     import sklearn
 
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__, "scipy": scipy.__version__, "joblib": joblib.__version__,
-            "jieba": jieba.__version__}
+            "numpy": np.__version__, "scipy": scipy.__version__, "joblib": joblib.__version__}
 
 
 def train(
