@@ -575,6 +575,7 @@ def metrics(truth: Sequence[str], predicted: Sequence[str]) -> dict:
         "labels": {label: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
                            "f1": round(float(f[i]), 4), "support": int(s[i])} for i, label in enumerate(LABELS)},
         "clean_pass_rate": round(float(np.mean(clean)), 4) if clean else None,
+        "clean_n": len(clean),
         "confusion": {"order": list(CLASSES),
                       "matrix": confusion_matrix(truth, predicted, labels=list(CLASSES)).tolist()},
         "n": len(truth),

@@ -28,7 +28,9 @@ def _metrics_table(title: str, result: dict) -> list[str]:
     for label, m in result["labels"].items():
         lines.append(f"  {label:<16}{m['precision']:>9.3f}{m['recall']:>9.3f}{m['f1']:>9.3f}{m['support']:>9d}")
     if result.get("clean_pass_rate") is not None:
-        lines.append(f"  正常样本未被标记的比例：{result['clean_pass_rate']:.2%}（共 {result['n']} 条）")
+        clean = result.get("clean_n")
+        counted = f"正常样本 {clean} 条，" if clean is not None else ""
+        lines.append(f"  正常样本未被标记的比例：{result['clean_pass_rate']:.2%}（{counted}共 {result['n']} 条）")
     return lines
 
 
