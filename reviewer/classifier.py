@@ -233,17 +233,18 @@ class Classifier:
 
     def _topic_split(self, duty: str | None) -> tuple[np.ndarray, np.ndarray] | None:
         """Indices of the topics this duty may post about and of other departments' topics."""
-        if duty not in self._splits:
-            if len(self._splits) > 1024:
-                self._splits.clear()
-            steering = resolve_duty(duty)
-            split = None
-            if steering is not None:
-                allowed = [i for i, t in enumerate(self.topic_classes) if t in steering[1]]
-                foreign = [i for i, t in enumerate(self.topic_classes) if t not in steering[1] and t in _duties()]
-                split = (np.array(allowed, dtype=int), np.array(foreign, dtype=int)) if foreign else None
-            self._splits[duty] = split
-        return self._splits[duty]
+        if duty in self._splits:
+            return self._splits[duty]
+        steering = resolve_duty(duty)
+        split = None
+        if steering is not None:
+            allowed = [i for i, t in enumerate(self.topic_classes) if t in steering[1]]
+            foreign = [i for i, t in enumerate(self.topic_classes) if t not in steering[1] and t in _duties()]
+            split = (np.array(allowed, dtype=int), np.array(foreign, dtype=int)) if foreign else None
+        if len(self._splits) > 1024:
+            self._splits = {}
+        self._splits[duty] = split
+        return split
 
     def calibrate(self, m: Margins) -> Scored:
         """Platt-scaled probabilities (normalised over classes); off_topic includes the duty check."""
