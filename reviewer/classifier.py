@@ -69,6 +69,7 @@ REGULARIZATION_C = 1.0
 TOPIC_C = 1.0
 MODEL_NAME = "classifier.joblib"
 _EDGE_PUNCTUATION = " \t\n，。、；：！？,.;:!?\"'“”‘’（）()【】"
+_UNSET = object()
 _LETTER = re.compile(r"[^\W\d_]")
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
@@ -233,8 +234,9 @@ class Classifier:
 
     def _topic_split(self, duty: str | None) -> tuple[np.ndarray, np.ndarray] | None:
         """Indices of the topics this duty may post about and of other departments' topics."""
-        if duty in self._splits:
-            return self._splits[duty]
+        cached = self._splits.get(duty, _UNSET)
+        if cached is not _UNSET:
+            return cached
         steering = resolve_duty(duty)
         split = None
         if steering is not None:
