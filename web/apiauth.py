@@ -51,15 +51,16 @@ def require_token(*roles: str) -> Callable[[F], F]:
             if plain is None:
                 return api_error("unauthorized", "缺少访问令牌：请在 Authorization 头提供 Bearer 令牌。", 401)
             session = db_session()
-            row = session.execute(
-                select(ApiToken, User)
+            rows = session.execute(
+                select(ApiToken, User, UserRole.role)
                 .join(User, User.id == ApiToken.user_id)
+                .outerjoin(UserRole, UserRole.user_id == User.id)
                 .where(ApiToken.token_hash == hash_token(plain), ApiToken.revoked_at.is_(None))
-            ).first()
-            if row is None or not row.User.active:
+            ).all()
+            if not rows or not rows[0].User.active:
                 return api_error("invalid_token", "访问令牌无效、已吊销或所属用户已停用。", 401)
-            token, user = row.ApiToken, row.User
-            user_roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+            token, user = rows[0].ApiToken, rows[0].User
+            user_roles = frozenset(row.role for row in rows if row.role)
             if roles and not user_roles.intersection(roles):
                 return api_error("forbidden_role", "您的角色无权进行此操作。", 403)
             now = utcnow()
