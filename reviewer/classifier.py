@@ -30,6 +30,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.svm import LinearSVC
 
 from reviewer.chargrams import CharGramCounter, decode, normalize
+from reviewer.errors import ReviewerError
 from reviewer.findings import KINDS, Finding
 
 LABELS: tuple[str, ...] = ("off_topic", "entertainment", "rude")
@@ -74,10 +75,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 
-class ModelError(Exception):
+class ModelError(ReviewerError):
     """The model file is missing, altered or unusable; the message says which, in Chinese."""
 
     code = "model_invalid"
+    status = 500
 
 
 class CorpusError(ValueError):

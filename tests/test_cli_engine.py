@@ -167,3 +167,15 @@ def test_wheel_install_carries_lexicons_and_finds_them_from_any_directory(tmp_pa
     where, report = proc.stdout.decode().splitlines()
     assert where.startswith(str(target))
     assert json.loads(report)["verdict"] == "block"
+
+
+def test_tampered_model_is_refused_with_a_clear_message(tmp_path, monkeypatch):
+    from reviewer.classifier import default_model_path
+
+    model = default_model_path()
+    shutil.copy(model.with_suffix(".json"), tmp_path / "classifier.json")
+    (tmp_path / "classifier.joblib").write_bytes(model.read_bytes() + b"tampered")
+    monkeypatch.setenv("REVIEWER_MODEL_PATH", str(tmp_path / "classifier.joblib"))
+    result = run(["check", "-"], "市政务服务中心正常办公。".encode())
+    assert result.exit_code == 2
+    assert "错误" in result.output and "Traceback" not in result.output
