@@ -15,24 +15,20 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from reviewer.normalize import fold_codes
+
 _BITS = 21
 _MASK = (1 << _BITS) - 1
 
 
 def fold_points(text: str) -> np.ndarray:
-    """Code points with full-width ASCII forms made half-width and A-Z made lower case.
+    """Code points folded as the engine folds them (NFKC, case, traditional to simplified).
 
-    This is the part of NFKC folding that matters for posts (ＡＢＣ, ｔｅｘｔ, full-width
-    punctuation), done on the array because ``unicodedata.normalize`` costs three times as much.
-    The mapping is one code point to one, so positions in the folded text are positions in the
-    original.
+    The mapping is one code point to one (see ``reviewer.normalize.fold_codes``), so positions
+    in the folded text are positions in the original. NUL becomes a space: code 0 ends a packed
+    n-gram.
     """
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
-    wide = (points >= 0xFF01) & (points <= 0xFF5E)
-    points[wide] -= 0xFEE0
-    points[points == 0x3000] = 0x20
-    upper = (points >= 0x41) & (points <= 0x5A)
-    points[upper] += 0x20
+    points = fold_codes(text).copy()
     points[points == 0] = 0x20
     return points
 

@@ -161,6 +161,18 @@ def view(text: str, name: str = "compact") -> View:
     return _view_exact(text, table)
 
 
+def fold_codes(text: str) -> np.ndarray:
+    """The plain view's folding, one code point for one, with nothing removed.
+
+    For callers that need positions unchanged (the classifier's n-grams): every character that
+    the plain view maps to one character is mapped, every other character is left as it is.
+    """
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    folded = _table("plain").target[cps]
+    folded[(folded >= 0xD800) & (folded <= 0xDFFF)] = 0xFFFD  # lone surrogates cannot be decoded
+    return folded
+
+
 def _view_exact(text: str, table: _Table) -> View:
     """The general path, for texts containing characters that expand (㎡, ½, ﬁ ...)."""
     chars: list[str] = []
