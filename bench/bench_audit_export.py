@@ -95,12 +95,13 @@ def export_child(url: str, out: str) -> None:
     """Run in a fresh process: export everything to CSV and print figures as JSON."""
     baseline = peak_rss_mb()
     from reviewer import exports
+    from reviewer.audit_scope import EVERYTHING
     from reviewer.storage import make_engine, make_session_factory
 
     engine = make_engine(url)
     start = time.perf_counter()
     with make_session_factory(engine)() as session, open(out, "wb") as fh:
-        for chunk in exports.export_chunks(session, exports.AuditFilter(), "csv"):
+        for chunk in exports.export_chunks(session, exports.AuditFilter(), "csv", scope=EVERYTHING):
             fh.write(chunk)
     elapsed = time.perf_counter() - start
     print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "start_rss_mb": baseline,

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 the chain is broken (or the database cannot be used), 2 bad input.
 Output files are written to a temporary name first and renamed, so a failed export never leaves
-a half-written file behind.
+a half-written file behind. These commands run with direct database access and so cover the whole
+deployment; the web pages and the API limit auditors to their own units (reviewer.audit_scope).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from reviewer.audit_scope import EVERYTHING
 from reviewer.config import ConfigError, load_settings
 
 HASH_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -78,7 +80,10 @@ def _write_atomically(out: str, write: Callable[[IO[bytes]], Any]) -> None:
 
 @click.group(name="audit")
 def audit() -> None:
-    """审计日志：校验日志链、打印锚点、导出、生成月度审核台账。"""
+    """审计日志：校验日志链、打印锚点、导出、生成月度审核台账。
+
+    命令行直接使用数据库权限运行，范围为整个部署，不按单位限制；网页和接口中的审计员只能看到本单位及下级单位。
+    """
 
 
 @audit.command()
@@ -122,7 +127,7 @@ def anchor() -> None:
 @click.option("--gate", default=None, help="关口：political、legal、policy、secrecy、text。")
 @click.option("--draft", "draft_id", default=None, help="稿件 ID。")
 def export(fmt: str, out: str | None, **filters: str | None) -> None:
-    """按条件导出审计日志（流式写出，导出本身也记入审计日志）。"""
+    """按条件导出整个部署的审计日志（不按单位限制；流式写出，导出本身也记入审计日志）。"""
     from reviewer import exports
 
     try:
@@ -133,13 +138,13 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
     if fmt == "xlsx" and out is None:
         _fail("导出 xlsx 时必须用 --out 指定输出文件。")
     with _session() as session:
-        count = exports.count_entries(session, flt)
-        exports.log_export(session, flt, fmt, count=count, actor_name=_actor(),
+        count = exports.count_entries(session, flt, scope=EVERYTHING)
+        exports.log_export(session, flt, fmt, count=count, scope=EVERYTHING, actor_name=_actor(),
                            details={"via": "cli", "out": os.path.basename(out) if out else "stdout"})
         session.commit()
 
         def write(fh: IO[bytes]) -> None:
-            for chunk in exports.export_chunks(session, flt, fmt):
+            for chunk in exports.export_chunks(session, flt, fmt, scope=EVERYTHING):
                 fh.write(chunk)
 
         if out is None:
@@ -155,7 +160,7 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
 @click.option("--month", default=None, help="月份，YYYY-MM。")
 @click.option("--out", default=None, help="输出的 xlsx 文件。")
 def register(account_id: str | None, month: str | None, out: str | None) -> None:
-    """生成某账号某月的月度审核台账（xlsx）。"""
+    """生成某账号某月的月度审核台账（xlsx；任何单位的账号均可，不按单位限制）。"""
     from reviewer import exports
     from reviewer import register as register_module
 
@@ -180,7 +185,7 @@ def register(account_id: str | None, month: str | None, out: str | None) -> None
         except exports.FilterError as exc:
             _fail(exc.message)
         exports.log_export(session, exports.AuditFilter(account_id=int(account_id)), "register",
-                           count=holder["rows"], actor_name=_actor(),
+                           count=holder["rows"], scope=EVERYTHING, actor_name=_actor(),
                            details={"via": "cli", "month": month, "kind": "月度审核台账"})
         session.commit()
     click.echo(f"已生成 {month} 月度审核台账（{holder['rows']} 条）：{out}", err=True)

@@ -3,6 +3,7 @@
 Exports stream: rows are read in batches (a server-side cursor on PostgreSQL) and written out as
 they come, so exporting a million entries needs no more memory than exporting a hundred. Every
 export is itself an audit entry (event ``export``), written by ``log_export`` before streaming.
+Every query takes the reader's ``AuditScope`` (reviewer.audit_scope), so no view forgets it.
 
 CSV is UTF-8 with a BOM so Excel shows Chinese; text cells that a spreadsheet would run as a
 formula (starting with = + - @, tab or CR) are prefixed with an apostrophe, in CSV and XLSX alike.
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from reviewer import audit
 from reviewer.audit import AuditEntry
+from reviewer.audit_scope import AuditScope
 
 #: The time zone people in the offices read and type dates in (China has no daylight saving).
 LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
@@ -168,10 +170,17 @@ def _unit_tree(session: Session, unit_id: int) -> set[int]:
     return found
 
 
-def filtered(session: Session, flt: AuditFilter, columns: Iterable[Any] | None = None) -> Select:
-    """The SELECT of entries matching ``flt`` in chain order (all columns unless given)."""
+def filtered(session: Session, flt: AuditFilter, columns: Iterable[Any] | None = None, *,
+             scope: AuditScope) -> Select:
+    """The SELECT of entries matching ``flt`` within ``scope``, in chain order (all columns unless given).
+
+    ``scope`` has no default: every caller decides whose view it builds (``EVERYTHING`` for the CLI).
+    """
     table = AuditEntry.__table__
     statement = select(*(columns if columns is not None else table.c)).order_by(table.c.seq)
+    visible = scope.clause(table.c.unit_id)
+    if visible is not None:
+        statement = statement.where(visible)
     if flt.since is not None:
         statement = statement.where(table.c.created_at >= flt.since)
     if flt.until is not None:
@@ -191,16 +200,17 @@ def filtered(session: Session, flt: AuditFilter, columns: Iterable[Any] | None =
     return statement
 
 
-def iter_entries(session: Session, flt: AuditFilter, batch: int = BATCH) -> Iterator[Any]:
-    """Matching entries as rows, streamed ``batch`` at a time."""
-    yield from session.execute(filtered(session, flt).execution_options(yield_per=batch))
+def iter_entries(session: Session, flt: AuditFilter, batch: int = BATCH, *, scope: AuditScope) -> Iterator[Any]:
+    """Matching entries within ``scope`` as rows, streamed ``batch`` at a time."""
+    yield from session.execute(filtered(session, flt, scope=scope).execution_options(yield_per=batch))
 
 
-def count_entries(session: Session, flt: AuditFilter) -> int:
-    """How many entries match ``flt``."""
+def count_entries(session: Session, flt: AuditFilter, *, scope: AuditScope) -> int:
+    """How many entries within ``scope`` match ``flt``."""
     from sqlalchemy import func
 
-    return session.scalar(select(func.count()).select_from(filtered(session, flt).order_by(None).subquery()))
+    statement = filtered(session, flt, scope=scope).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(statement))
 
 
 def local_time(moment: datetime) -> str:
@@ -316,21 +326,24 @@ def check_format(fmt: str | None) -> str:
     return fmt
 
 
-def export_chunks(session: Session, flt: AuditFilter, fmt: str, batch: int = BATCH) -> Iterator[bytes]:
-    """The filtered entries in ``fmt``, streamed from ``session`` (kept open by the caller)."""
-    return WRITERS[check_format(fmt)](iter_entries(session, flt, batch))
+def export_chunks(session: Session, flt: AuditFilter, fmt: str, batch: int = BATCH, *,
+                  scope: AuditScope) -> Iterator[bytes]:
+    """The filtered entries within ``scope`` in ``fmt``, streamed from ``session`` (kept open by the caller)."""
+    return WRITERS[check_format(fmt)](iter_entries(session, flt, batch, scope=scope))
 
 
-def log_export(session: Session, flt: AuditFilter, fmt: str, *, count: int, actor_id: int | None = None,
-               actor_name: str | None = None, ip: str | None = None, details: dict | None = None) -> None:
-    """Record that someone exported these entries (the caller commits before streaming them)."""
+def log_export(session: Session, flt: AuditFilter, fmt: str, *, count: int, scope: AuditScope,
+               actor_id: int | None = None, actor_name: str | None = None, ip: str | None = None,
+               details: dict | None = None) -> None:
+    """Record that someone exported these entries, and within which scope (the caller commits first)."""
     audit.record(
         session,
         "export",
         actor_id=actor_id,
         actor_name=actor_name,
         ip=ip,
-        details={"format": fmt, "filters": flt.to_dict(), "count": count, **(details or {})},
+        details={"format": fmt, "filters": flt.to_dict(), "scope": scope.to_dict(), "count": count,
+                 **(details or {})},
     )
 
 

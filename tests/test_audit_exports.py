@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from reviewer import audit, exports
+from reviewer.audit_scope import EVERYTHING
 from reviewer.exports import AuditFilter, FilterError
 from reviewer.storage import Account, Unit, make_session_factory
 
@@ -25,7 +26,7 @@ def session_for(engine: Engine):
 
 def export_bytes(engine: Engine, fmt: str, flt: AuditFilter | None = None) -> bytes:
     with session_for(engine) as session:
-        return b"".join(exports.export_chunks(session, flt or AuditFilter(), fmt))
+        return b"".join(exports.export_chunks(session, flt or AuditFilter(), fmt, scope=EVERYTHING))
 
 
 @pytest.fixture
@@ -106,11 +107,12 @@ def test_jsonl_has_one_object_per_entry_with_details_as_an_object(dangerous: Eng
 def test_log_export_appends_an_export_entry_with_its_filters(dangerous: Engine) -> None:
     flt = AuditFilter(event="login.failure")
     with session_for(dangerous) as session:
-        exports.log_export(session, flt, "csv", count=7, actor_name="auditor1")
+        exports.log_export(session, flt, "csv", count=7, scope=EVERYTHING, actor_name="auditor1")
         session.commit()
         entry = session.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc())).first()
     assert entry.event == "export"
-    assert entry.details_dict == {"count": 7, "filters": {"event": "login.failure"}, "format": "csv"}
+    assert entry.details_dict == {"count": 7, "filters": {"event": "login.failure"}, "format": "csv",
+                                  "scope": "all"}
 
 
 # -- filters ----------------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ def test_log_export_appends_an_export_entry_with_its_filters(dangerous: Engine) 
 
 def count(engine: Engine, **values: str) -> int:
     with session_for(engine) as session:
-        return exports.count_entries(session, AuditFilter.from_mapping(values))
+        return exports.count_entries(session, AuditFilter.from_mapping(values), scope=EVERYTHING)
 
 
 @pytest.fixture

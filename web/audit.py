@@ -1,7 +1,9 @@
 """Auditor views: the audit log in the browser and ``GET /api/v1/audit`` for auditors' tokens.
 
 Auditors and admins may read the log (an admin could grant themselves the auditor role anyway,
-and that grant would itself be logged; reading cannot change the chain). Exports run as POST
+and that grant would itself be logged; reading cannot change the chain). An auditor reads only the
+entries of their units and the units below (reviewer.audit_scope); a unit, account or draft
+outside that scope answers 404, as it does everywhere else in issue 4. Exports run as POST
 forms with CSRF, are logged and committed first, then streamed from a separate read session, so
 the chain lock is never held while a large file is written out.
 """
@@ -20,7 +22,7 @@ from reviewer.web.security import current_actor, db, error_response, roles_requi
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer import audit, exports
+from reviewer import audit, audit_scope, exports
 from reviewer.findings import GATE_NAMES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -32,14 +34,23 @@ API_DEFAULT_LIMIT = 100
 API_MAX_LIMIT = 1000
 
 
+def _scope() -> audit_scope.AuditScope:
+    """The reader's audit scope, computed once per request (token user on the API, else the login)."""
+    if "audit_scope" not in g:
+        user = g.get("api_user") or current_actor()
+        g.audit_scope = audit_scope.scope_for(db(), user, g.get("api_roles"))
+    return g.audit_scope
+
+
 def _stream(fmt: str, flt: exports.AuditFilter, name: str) -> Response:
-    """A streamed download of the filtered entries read through a session of its own."""
+    """A streamed download of the filtered entries in scope, read through a session of its own."""
     factory = current_app.extensions["reviewer.session_factory"]
+    scope = _scope()
 
     def generate() -> Iterator[bytes]:
         session: Session = factory()
         try:
-            yield from exports.export_chunks(session, flt, fmt)
+            yield from exports.export_chunks(session, flt, fmt, scope=scope)
         finally:
             session.close()
 
@@ -51,8 +62,9 @@ def _stream(fmt: str, flt: exports.AuditFilter, name: str) -> Response:
 def _log_and_commit(flt: exports.AuditFilter, fmt: str, actor: Any, via: str, **details: Any) -> int:
     """Write the export's audit entry and commit it before anything is streamed."""
     session = db()
-    count = exports.count_entries(session, flt)
-    exports.log_export(session, flt, fmt, count=count, actor_id=actor.id, actor_name=actor.username,
+    scope = _scope()
+    count = exports.count_entries(session, flt, scope=scope)
+    exports.log_export(session, flt, fmt, count=count, scope=scope, actor_id=actor.id, actor_name=actor.username,
                        ip=request.remote_addr, details={"via": via, **details})
     session.commit()
     return count
@@ -85,18 +97,38 @@ def _details_text(details: str | None) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def _choices(session: Session) -> dict[str, Any]:
+def _choices(session: Session, scope: audit_scope.AuditScope) -> dict[str, Any]:
+    """The form's choices: only units and accounts within the reader's scope."""
     from reviewer.storage import Account, Unit
 
-    accounts = session.execute(select(Account.id, Account.name, Account.platform).order_by(Account.id)).all()
+    unit_query = select(Unit.id, Unit.name).order_by(Unit.id)
+    account_query = select(Account.id, Account.name, Account.platform).order_by(Account.id)
+    if not scope.unlimited:
+        unit_query = unit_query.where(Unit.id.in_(sorted(scope.unit_ids or ())))
+        account_query = account_query.where(Account.unit_id.in_(sorted(scope.unit_ids or ())))
+    unit_rows = session.execute(unit_query).all()
+    accounts = session.execute(account_query).all()
     return {
-        "units": session.execute(select(Unit.id, Unit.name).order_by(Unit.id)).all(),
+        "units": unit_rows,
+        "scope_text": _scope_text(scope, unit_rows),
+        "scope_all": scope.unlimited,
         "accounts": accounts,
         "account_names": {a.id: a.name for a in accounts},
         "this_month": datetime.now(exports.LOCAL_TZ).strftime("%Y-%m"),
         "events": audit.event_names(),
         "gates": GATE_NAMES,
     }
+
+
+def _scope_text(scope: audit_scope.AuditScope, units: list[Any]) -> str:
+    """A sentence telling the reader what the log shows them."""
+    if scope.unlimited:
+        return "审计范围：整个部署的全部记录。"
+    names = {row.id: row.name for row in units}
+    shown = [names[u] for u in sorted(scope.unit_ids or ()) if u in names][:3]
+    listed = "、".join(shown) + ("等" if len(scope.unit_ids or ()) > len(shown) else "")
+    wide = "及登录、用户、词库等全局记录" if scope.deployment_wide else "（不含登录、用户、词库等全局记录）"
+    return f"审计范围：{listed or '无'}的记录{wide}。"
 
 
 def _form_values(source: Any) -> dict[str, str]:
@@ -113,17 +145,23 @@ def _page_number(raw: str | None) -> int:
 def index() -> Any:
     """Filter form, one page of matching entries, export and verification buttons."""
     session = db()
+    scope = _scope()
     values = _form_values(request.args)
     page = _page_number(request.args.get("page"))
     context: dict[str, Any] = {"values": values, "page": page, "rows": [], "total": 0, "error": None,
-                               "page_size": PAGE_SIZE, **_choices(session)}
+                               "page_size": PAGE_SIZE, **_choices(session, scope)}
     try:
         flt = exports.AuditFilter.from_mapping(values)
     except exports.FilterError as exc:
         context["error"] = exc.message
         return render_template("audit/index.html", **context), 422
-    context["total"] = exports.count_entries(session, flt)
-    statement = exports.filtered(session, flt).order_by(None).order_by(audit.AuditEntry.seq.desc())
+    try:
+        audit_scope.check_filter(session, scope, flt)
+    except audit_scope.OutOfScope as exc:
+        context["error"] = exc.message
+        return render_template("audit/index.html", **context), 404
+    context["total"] = exports.count_entries(session, flt, scope=scope)
+    statement = exports.filtered(session, flt, scope=scope).order_by(None).order_by(audit.AuditEntry.seq.desc())
     context["rows"] = session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     context["pages"] = max(1, -(-context["total"] // PAGE_SIZE))
     context["query"] = {k: v for k, v in values.items() if v}
@@ -133,11 +171,17 @@ def index() -> Any:
 @bp.get("/drafts/<int:draft_id>")
 @roles_required(*AUDIT_ROLES)
 def timeline(draft_id: int) -> Any:
-    """Everything that happened to one draft, oldest first."""
+    """Everything that happened to one draft, oldest first (404 outside the reader's scope)."""
     from reviewer.storage import Account, Draft, DraftVersion
 
     session = db()
-    rows = session.execute(exports.filtered(session, exports.AuditFilter(draft_id=draft_id))).all()
+    scope = _scope()
+    if not scope.unlimited:
+        try:
+            audit_scope.draft_in_scope(session, scope, draft_id)
+        except audit_scope.OutOfScope as exc:
+            return error_response(404, exc.message)
+    rows = session.execute(exports.filtered(session, exports.AuditFilter(draft_id=draft_id), scope=scope)).all()
     draft = session.get(Draft, draft_id)
     if draft is None and not rows:
         return error_response(404)
@@ -157,8 +201,11 @@ def export() -> Any:
     try:
         fmt = exports.check_format(request.form.get("format"))
         flt = exports.AuditFilter.from_mapping(_form_values(request.form))
+        audit_scope.check_filter(db(), _scope(), flt)
     except exports.FilterError as exc:
         return error_response(422, exc.message, exc.code)
+    except audit_scope.OutOfScope as exc:
+        return error_response(404, exc.message, exc.code)
     _log_and_commit(flt, fmt, current_actor(), "web")
     return _stream(fmt, flt, exports.filename(fmt))
 
@@ -180,18 +227,21 @@ def verify() -> Any:
 @bp.post("/register")
 @roles_required(*AUDIT_ROLES)
 def register() -> Any:
-    """Download an account's monthly review register (月度审核台账) as XLSX (logged)."""
+    """Download an account's monthly review register (月度审核台账) as XLSX (logged; 404 outside scope)."""
     import io
 
     from reviewer import register as register_module
-    from reviewer.storage import Account
 
     raw_account = (request.form.get("account_id") or "").strip()
     month = (request.form.get("month") or "").strip()
     session = db()
-    account = session.get(Account, int(raw_account)) if raw_account.isdigit() and len(raw_account) < 12 else None
-    if account is None:
+    scope = _scope()
+    if not (raw_account.isdigit() and len(raw_account) < 12):
         return error_response(422, "请选择要生成台账的账号。", "invalid_account")
+    try:
+        account = audit_scope.account_in_scope(session, scope, int(raw_account))
+    except audit_scope.OutOfScope as exc:
+        return error_response(404, exc.message, exc.code)
     try:
         register_module.parse_month(month)
     except exports.FilterError as exc:
@@ -200,7 +250,7 @@ def register() -> Any:
     rows = register_module.write_register(session, account.id, month, buffer)
     actor = current_actor()
     exports.log_export(session, exports.AuditFilter(account_id=account.id), "register", count=rows,
-                       actor_id=actor.id, actor_name=actor.username, ip=request.remote_addr,
+                       scope=scope, actor_id=actor.id, actor_name=actor.username, ip=request.remote_addr,
                        details={"via": "web", "month": month, "kind": "月度审核台账"})
     name = register_module.register_filename(account.name, month)
     response = Response(buffer.getvalue(), mimetype=exports.FORMATS["xlsx"][0])
@@ -227,8 +277,11 @@ def api_audit() -> Any:
         flt = exports.AuditFilter.from_mapping(request.args)
         if fmt != "json":
             fmt = exports.check_format(fmt)
+        audit_scope.check_filter(db(), _scope(), flt)
     except exports.FilterError as exc:
         return api_error(exc.code, exc.message, 422)
+    except audit_scope.OutOfScope as exc:
+        return api_error(exc.code, exc.message, 404)
     if fmt != "json":
         _log_and_commit(flt, fmt, g.api_user, "api")
         return _stream(fmt, flt, exports.filename(fmt))
@@ -239,11 +292,12 @@ def api_audit() -> Any:
     if not raw_after.isdigit() or len(raw_after) > 12:
         return api_error("invalid_filter", "after_seq 必须是非负整数。", 422)
     session = db()
+    scope = _scope()
     limit, after = int(raw_limit), int(raw_after)
-    statement = exports.filtered(session, flt).where(audit.AuditEntry.seq > after).limit(limit + 1)
+    statement = exports.filtered(session, flt, scope=scope).where(audit.AuditEntry.seq > after).limit(limit + 1)
     rows = session.execute(statement).all()
     entries = [_entry_json(row) for row in rows[:limit]]
-    total = exports.count_entries(session, flt)
+    total = exports.count_entries(session, flt, scope=scope)
     next_after = entries[-1]["seq"] if len(rows) > limit else None
     return {"count": total, "entries": entries, "next_after_seq": next_after,
             "next": url_for("audit_api.api_audit", **{**request.args.to_dict(), "after_seq": next_after})

@@ -1,0 +1,135 @@
+"""Which audit entries a reader may see: the units they answer for, like every other view.
+
+Issue 4 confines users to their own units and the units below them; the audit trail follows the
+same rule, so an auditor of one county cannot read another county's drafts through the log.
+Entries without a unit (logins, user and role changes, lexicon and model changes, exports) concern
+the whole deployment: only admins and auditors of a root unit (the supervising office, a unit
+with no parent) see them. Admins, and the command line (which runs with database access anyway),
+see everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from reviewer.exports import AuditFilter
+    from reviewer.storage import Account, Draft, User
+
+#: Roles that read the whole deployment's log whatever their units.
+UNLIMITED_ROLES: frozenset[str] = frozenset({"admin"})
+OUT_OF_SCOPE_MESSAGES: dict[str, str] = {
+    "unit_id": "单位不存在，或不在您的审计范围内。",
+    "account_id": "账号不存在，或不在您的审计范围内。",
+    "draft_id": "稿件不存在，或不在您的审计范围内。",
+}
+
+
+class OutOfScope(LookupError):
+    """The reader named a unit, account or draft they may not audit (answered as 404)."""
+
+    code = "not_found"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """The units whose entries a reader sees (None: all) and whether unit-less entries are included."""
+
+    unit_ids: frozenset[int] | None = None
+    deployment_wide: bool = True
+
+    @property
+    def unlimited(self) -> bool:
+        """True when nothing is hidden from this reader."""
+        return self.unit_ids is None
+
+    def covers_unit(self, unit_id: int | None) -> bool:
+        """Whether entries of ``unit_id`` (None: deployment-wide entries) are visible."""
+        if self.unit_ids is None:
+            return True
+        return self.deployment_wide if unit_id is None else unit_id in self.unit_ids
+
+    def clause(self, unit_column: Any) -> ColumnElement[bool] | None:
+        """The WHERE condition on an entry's unit column, or None when nothing is hidden."""
+        if self.unit_ids is None:
+            return None
+        parts = []
+        if self.unit_ids:
+            parts.append(unit_column.in_(sorted(self.unit_ids)))
+        if self.deployment_wide:
+            parts.append(unit_column.is_(None))
+        return or_(*parts) if parts else false()
+
+    def to_dict(self) -> dict[str, Any] | str:
+        """The scope as recorded in an export's own audit entry."""
+        if self.unit_ids is None:
+            return "all"
+        return {"unit_ids": sorted(self.unit_ids), "deployment_wide": self.deployment_wide}
+
+
+#: The whole deployment: admins and the command line.
+EVERYTHING = AuditScope()
+
+
+def scope_for(session: Session, user: User, roles: Iterable[str] | None = None) -> AuditScope:
+    """The audit scope of ``user`` (``roles`` when the caller already has them, else looked up)."""
+    from reviewer.storage import Unit, UserUnit
+    from reviewer.workflow import visible_unit_ids
+
+    roles = set(roles) if roles is not None else user.role_names()
+    if roles & UNLIMITED_ROLES:
+        return EVERYTHING
+    in_root = session.scalar(
+        select(UserUnit.unit_id).join(Unit, Unit.id == UserUnit.unit_id)
+        .where(UserUnit.user_id == user.id, Unit.parent_id.is_(None)).limit(1)
+    ) is not None
+    return AuditScope(frozenset(visible_unit_ids(session, user)), deployment_wide=in_root)
+
+
+def account_in_scope(session: Session, scope: AuditScope, account_id: int) -> Account:
+    """The account if its unit is in scope; OutOfScope otherwise, whether it exists or not."""
+    from reviewer.storage import Account
+
+    account = session.get(Account, account_id)
+    if account is None or (not scope.unlimited and account.unit_id not in (scope.unit_ids or ())):
+        raise OutOfScope(OUT_OF_SCOPE_MESSAGES["account_id"])
+    return account
+
+
+def draft_in_scope(session: Session, scope: AuditScope, draft_id: int) -> Draft:
+    """The draft if its account's unit is in scope; OutOfScope otherwise, whether it exists or not."""
+    from reviewer.storage import Draft
+
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise OutOfScope(OUT_OF_SCOPE_MESSAGES["draft_id"])
+    try:
+        account_in_scope(session, scope, draft.account_id)
+    except OutOfScope:
+        raise OutOfScope(OUT_OF_SCOPE_MESSAGES["draft_id"]) from None
+    return draft
+
+
+def check_filter(session: Session, scope: AuditScope, flt: AuditFilter) -> None:
+    """Refuse a filter naming a unit, account or draft outside a limited scope (OutOfScope).
+
+    Unknown ids are refused the same way, so the answer never tells whether another unit's
+    id exists. Readers who see everything may filter on any id.
+    """
+    if scope.unlimited:
+        return
+    if flt.unit_id is not None and flt.unit_id not in (scope.unit_ids or ()):
+        raise OutOfScope(OUT_OF_SCOPE_MESSAGES["unit_id"])
+    if flt.account_id is not None:
+        account_in_scope(session, scope, flt.account_id)
+    if flt.draft_id is not None:
+        draft_in_scope(session, scope, flt.draft_id)
