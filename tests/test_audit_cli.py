@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, select, text
 from reviewer import audit
 from reviewer.audit import AuditEntry
 from reviewer.cli import main
-from reviewer.storage import Account, make_session_factory
+from reviewer.storage import Account, Unit, make_session_factory
 
 KEY = "test-audit-key-not-for-production"
 
@@ -84,6 +85,19 @@ def test_export_writes_a_csv_file_and_logs_itself(run, logged: Engine, tmp_path:
     assert len(lines) == 1 + 3
     entry = last_entry(logged)
     assert entry.event == "export" and entry.actor_name.startswith("cli")
+
+
+def test_export_covers_every_unit_of_the_deployment(run, logged: Engine, tmp_path: Path) -> None:
+    with make_session_factory(logged)(info={"audit_key": KEY.encode()}) as session:
+        roots = session.scalars(select(Unit.id).where(Unit.parent_id.is_(None))).all()
+        for unit_id in roots:
+            audit.record(session, "lexicon.change", actor_name="admin1", unit_id=unit_id)
+        session.commit()
+    out = tmp_path / "audit.jsonl"
+    assert run("audit", "export", "--format", "jsonl", "--out", str(out)).exit_code == 0
+    units = {json.loads(line)["unit_id"] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert len(roots) == 2 and units == {None, *roots}
+    assert last_entry(logged).details_dict["scope"] == "all"
 
 
 def test_export_of_xlsx_writes_a_workbook(run, logged, tmp_path: Path) -> None:
