@@ -264,3 +264,37 @@ def test_every_web_action_left_a_verifiable_chain(client, token_for, engine) -> 
     with make_session_factory(engine)() as session:
         result = audit.verify(session, b"test-audit-key-not-for-production")
     assert result.ok and result.count > 10
+
+
+# -- the OpenAPI description of GET /api/v1/audit --------------------------------------------------------
+
+
+def audit_operation(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/audit"]["get"]
+
+
+def test_api_page_matches_the_documented_response_schema(client, token_for, activity) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = audit_operation(client)["responses"]["200"]["content"]["application/json"]["schema"]
+    body = Api(client, token_for("auditor1")).get("/audit?limit=2").get_json()
+    assert body["next"] is not None
+    Draft202012Validator(schema).validate(body)
+
+
+def test_api_accepts_every_documented_parameter_at_its_documented_bounds(client, token_for, activity) -> None:
+    examples = {"since": "2000-01-01", "until": "2999-12-31", "user": "editor1"}
+    query = {}
+    for param in audit_operation(client)["parameters"]:
+        schema = param["schema"]
+        value = examples.get(param["name"], schema.get("maximum") or schema.get("minimum")
+                             or (schema["enum"][0] if "enum" in schema else None))
+        query[param["name"]] = str(value if value is not None else 1)
+    query["format"] = "json"
+    response = Api(client, token_for("admin1")).get("/audit", query_string=query)
+    assert response.status_code == 200, response.get_json()
+
+
+def test_api_refuses_a_limit_above_the_documented_maximum(client, token_for) -> None:
+    limit = next(p for p in audit_operation(client)["parameters"] if p["name"] == "limit")["schema"]["maximum"]
+    assert Api(client, token_for("auditor1")).get(f"/audit?limit={limit + 1}").status_code == 422

@@ -8,24 +8,76 @@ from __future__ import annotations
 
 from typing import Any
 
+from reviewer.storage import FINDING_FIELDS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
-FINDING = {
+ENGINE_FINDING = {
     "type": "object",
     "properties": {name: {"type": kind} for name, kind in (
-        ("id", "integer"), ("start", "integer"), ("end", "integer"), ("text", "string"),
+        ("start", "integer"), ("end", "integer"), ("text", "string"),
         ("category", "string"), ("gate", "string"), ("severity", "string"), ("rule", "string"),
         ("suggestion", ["string", "null"]), ("source", "string"), ("note", ["string", "null"]))},
+}
+#: A stored finding: the engine's, plus its id (for override reasons) and the field its offsets
+#: point into (``title`` or ``body``; a reply's citizen message is never reviewed).
+FINDING = {
+    "type": "object",
+    "required": ["id", "field", "start", "end", "gate", "severity"],
+    "properties": {
+        "id": {"type": "integer"},
+        "field": {"enum": list(FINDING_FIELDS)},
+        **ENGINE_FINDING["properties"],
+    },
 }
 REPORT = {
     "type": "object",
     "required": ["verdict", "findings", "labels"],
     "properties": {
         "verdict": {"enum": ["pass", "review", "block"]},
-        "findings": {"type": "array", "items": FINDING},
+        "findings": {"type": "array", "items": ENGINE_FINDING},
         "labels": {"type": "object", "additionalProperties": {"type": "number"}},
     },
 }
-AUDIT_FILTERS = ("since", "until", "unit_id", "account_id", "user", "event", "gate", "draft_id", "format")
+NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_STR = {"type": ["string", "null"]}
+#: One audit entry as GET /api/v1/audit returns it (the export columns, details as an object).
+AUDIT_ENTRY = {
+    "type": "object",
+    "required": ["seq", "created_at", "local_time", "event", "event_name", "content_hash", "prev_hash",
+                 "entry_hash", "mac"],
+    "properties": {
+        "seq": {"type": "integer", "minimum": 1},
+        "created_at": {"type": "string", "description": "UTC，ISO 8601，以 Z 结尾"},
+        "local_time": {"type": "string", "description": "北京时间，YYYY-MM-DD HH:MM:SS"},
+        "event": {"type": "string"}, "event_name": {"type": "string"},
+        "actor_id": NULLABLE_INT, "actor_name": NULLABLE_STR, "unit_id": NULLABLE_INT, "account_id": NULLABLE_INT,
+        "draft_id": NULLABLE_INT, "version": NULLABLE_INT, "level": NULLABLE_INT, "gate": NULLABLE_STR,
+        "details": {"type": ["object", "null"]}, "ip": NULLABLE_STR,
+        **{name: {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+           for name in ("content_hash", "prev_hash", "entry_hash", "mac")},
+    },
+}
+AUDIT_PAGE = {
+    "type": "object",
+    "required": ["count", "entries", "next_after_seq", "next"],
+    "properties": {
+        "count": {"type": "integer", "minimum": 0, "description": "符合条件（且在审计范围内）的条目总数"},
+        "entries": {"type": "array", "items": AUDIT_ENTRY, "description": "按序号升序，至多 limit 条"},
+        "next_after_seq": {"type": ["integer", "null"], "description": "下一页的 after_seq；没有下一页时为 null"},
+        "next": {"type": ["string", "null"], "description": "下一页的相对地址；没有下一页时为 null"},
+    },
+}
+#: Files GET /api/v1/audit streams when ``format`` is csv, jsonl or xlsx (each logged as an export).
+AUDIT_FILES = {
+    "text/csv": {"schema": {"type": "string", "description": "UTF-8（带 BOM），首行为中文表头"}},
+    "application/x-ndjson": {"schema": {"type": "string", "description": "每行一个条目（同 entries 的元素）"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "contentMediaType":
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}},
+}
+AUDIT_SCOPE_TEXT = ("审计员只能看到本单位及下级单位的条目；登录、用户、词库等不属于任何单位的条目仅对管理员和"
+                    "根单位（无上级单位）的审计员可见。筛选条件中的单位、账号或稿件不在审计范围内（或不存在）时返回 404。"
+                    "format 为 csv、jsonl 或 xlsx 时返回全部符合条件的条目文件（忽略 limit 与 after_seq），并记入审计日志。")
 
 
 def _obj(**props: Any) -> dict:
@@ -48,7 +100,16 @@ ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...], tuple
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"type": "string"}),
      ("editor",), ("400", "401", "403", "404", "422")),
     ("/api/v1/drafts/{draft_id}", "get", "稿件详情：状态、版本、问题、签批、发布", None, "200",
-     {"type": "object"}, ("*",), ("401", "404")),
+     _obj(id={"type": "integer"}, status={"type": "string"}, version={"type": "integer"},
+          title={"type": "string"}, body={"type": "string"}, findings={"type": "array", "items": FINDING},
+          versions={"type": "array", "items": _obj(number={"type": "integer"},
+                                                   findings={"type": "array", "items": FINDING})},
+          signoffs={"type": "array", "items": {"type": "object"}},
+          missing={"type": "array", "items": _obj(level={"type": "integer"}, gate={"type": "string"})},
+          open_level={"type": ["integer", "null"],
+                      "description": "审核中时当前可签署的级别（各级依次进行）；否则为 null"},
+          publication={"type": ["object", "null"]}),
+     ("*",), ("401", "404")),
     ("/api/v1/drafts/{draft_id}", "put", "修改稿件，生成新版本；基准版本过期时 409", "DraftEdit", "200",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"type": "string"},
           sha256={"type": "string"}, findings={"type": "array", "items": FINDING}),
@@ -66,8 +127,8 @@ ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...], tuple
      ("publisher",), ("400", "401", "403", "404", "409", "422")),
     ("/api/v1/queue", "get", "待我签批的稿件", None, "200",
      {"type": "array", "items": {"type": "object"}}, ("reviewer",), ("401", "403")),
-    ("/api/v1/audit", "get", "审计日志（按条件过滤，可导出 json/csv/jsonl/xlsx）", None, "200",
-     {"type": "array", "items": {"type": "object"}}, ("auditor", "admin"), ("401", "403", "422")),
+    ("/api/v1/audit", "get", "审计日志（按条件过滤，分页 JSON，或导出 csv/jsonl/xlsx）", None, "200",
+     AUDIT_PAGE, ("auditor", "admin"), ("401", "403", "404", "422")),
     ("/api/v1/openapi.json", "get", "本文档", None, "200", {"type": "object"}, (), ()),
 )
 ERROR_TEXT = {"400": "请求体不是有效的 JSON 对象", "401": "缺少或无效的令牌、用户名或密码错误",
@@ -84,9 +145,35 @@ def _parameters(path: str, method: str) -> list[dict]:
         params.append({"name": "status", "in": "query", "required": False,
                        "schema": {"enum": ["draft", "in_review", "returned", "approved", "published"]}})
     if path == "/api/v1/audit":
-        params.extend({"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-                      for name in AUDIT_FILTERS)
+        params.extend({"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+                      for name, text, schema in _audit_parameters())
     return params
+
+
+def _audit_parameters() -> list[tuple[str, str, dict]]:
+    """(name, Chinese description, schema) of every query parameter GET /api/v1/audit reads."""
+    from reviewer.web.audit import API_DEFAULT_LIMIT, API_MAX_LIMIT
+
+    from reviewer.audit import event_names
+    from reviewer.exports import FORMATS
+    from reviewer.findings import GATES
+
+    positive = {"type": "integer", "minimum": 1}
+    return [
+        ("since", "起始时间（含）：YYYY-MM-DD（北京时间当日零点）或 ISO 8601 时间", {"type": "string"}),
+        ("until", "结束时间：YYYY-MM-DD（含当天）或 ISO 8601 时间（不含）", {"type": "string"}),
+        ("unit_id", "单位 ID（含下级单位）", positive),
+        ("account_id", "账号 ID", positive),
+        ("user", "操作人用户名（精确匹配）", {"type": "string"}),
+        ("event", "事件代码", {"enum": sorted(event_names())}),
+        ("gate", "关口", {"enum": list(GATES)}),
+        ("draft_id", "稿件 ID", positive),
+        ("format", "json（默认，分页）或导出文件格式", {"enum": ["json", *FORMATS], "default": "json"}),
+        ("limit", "每页条数（仅 json）", {"type": "integer", "minimum": 1, "maximum": API_MAX_LIMIT,
+                                      "default": API_DEFAULT_LIMIT}),
+        ("after_seq", "只返回序号大于此值的条目（仅 json；取上一页的 next_after_seq）",
+         {"type": "integer", "minimum": 0, "default": 0}),
+    ]
 
 
 def document(schemas: dict[str, dict]) -> dict:
@@ -105,6 +192,9 @@ def document(schemas: dict[str, dict]) -> dict:
             operation["security"] = [{"bearer": []}]
             if roles != ("*",):
                 operation["x-roles"] = list(roles)
+        if path == "/api/v1/audit":
+            operation["description"] = AUDIT_SCOPE_TEXT
+            operation["responses"][status]["content"].update(AUDIT_FILES)
         params = _parameters(path, method)
         if params:
             operation["parameters"] = params
