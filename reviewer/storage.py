@@ -3,7 +3,7 @@
 The constraints that protect the review rules (one sign-off per version, level and gate; immutable
 numbered versions; allowed enum values) live in the database itself, so a bug or a race in the
 application cannot write a state the rules forbid. The schema is created only by Alembic
-(``reviewer/migrations``); the ORM classes here mirror migration ``0001_initial``.
+(``reviewer/migrations``); the ORM classes here mirror the migrations (0001 and later).
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ PLATFORMS: tuple[str, ...] = ("微信", "微博", "客户端", "抖音", "头条
 ROLES: tuple[str, ...] = ("editor", "reviewer", "publisher", "auditor", "admin")
 DRAFT_STATUSES: tuple[str, ...] = ("draft", "in_review", "returned", "approved", "published")
 DECISIONS: tuple[str, ...] = ("approve", "reject")
+#: The fields of a version the engine reviews, in display order; a reply's citizen message is the
+#: citizen's own words, not the account's, so it is never among them.
+FINDING_FIELDS: tuple[str, ...] = ("title", "body")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 NAMING_CONVENTION = {
@@ -195,9 +198,12 @@ class DraftVersion(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
+    __table_args__ = (CheckConstraint(in_list("field", FINDING_FIELDS), name="field"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"), index=True)
+    #: Which field of the version ``start``/``end`` point into (migration 0003).
+    field: Mapped[str] = mapped_column(String(10), default="body", server_default="body")
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
@@ -210,9 +216,10 @@ class FindingRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     def to_dict(self) -> dict:
-        """The finding in the engine's JSON shape, plus its database id for overrides."""
+        """The finding in the engine's JSON shape, plus its database id and the field it is in."""
         return {
             "id": self.id,
+            "field": self.field,
             "start": self.start,
             "end": self.end,
             "text": self.text,

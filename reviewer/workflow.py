@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer import audit
-from reviewer.findings import GATE_NAMES, GATES, KINDS
+from reviewer.findings import GATE_NAMES, GATES, KINDS, Finding, Report, verdict
 from reviewer.storage import (
     DECISIONS,
+    FINDING_FIELDS,
     Account,
     Draft,
     DraftVersion,
@@ -76,6 +77,7 @@ STATUS: dict[str, int] = {
     "stale_version": 409,
     "already_signed": 409,
     "level_taken": 409,
+    "level_not_open": 409,
     "invalid_state": 409,
     "revision_required": 409,
     "not_publishable": 409,
@@ -244,18 +246,70 @@ def content_sha256(title: str, body: str, citizen_message: str | None) -> str:
 # Versions and findings
 
 
-def _engine_findings(account: Account, body: str, kind: str) -> list:
+#: Per reviewed field, whether the classifier runs on it. It judges a whole piece against the
+#: account's duty; on a title's few characters it guesses (a plain title such as 路线巡检稿件 came out
+#: off-topic for a 文旅 account), and the body already carries the piece, so titles get the lexicon
+#: and patterns only.
+CLASSIFY_FIELD: dict[str, bool] = {"title": False, "body": True}
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    """The engine's report for each reviewed field; each finding's offsets point into its own field."""
+
+    reports: dict[str, Report]
+
+    @property
+    def findings(self) -> list[tuple[str, Finding]]:
+        """(field, finding) pairs in display order: title first, then body."""
+        return [(name, f) for name, report in self.reports.items() for f in report.findings]
+
+    @property
+    def verdict(self) -> str:
+        """The verdict over every field: a block in the title blocks the piece like one in the body."""
+        return verdict([f for _, f in self.findings])
+
+
+def duty_of(account: Account) -> str | None:
+    """The duty the classifier judges an account's texts against: its description, else its department."""
+    return account.duty or account.department
+
+
+def _review_fields(texts: dict[str, str | None], kind: str, duty: str | None) -> TextCheck:
     from reviewer.engine import default_engine
     from reviewer.errors import ReviewerError
 
+    engine = default_engine()
+    reports: dict[str, Report] = {}
     try:
-        return default_engine().review(body, kind=kind, duty=account.duty or account.department).findings
+        for name in FINDING_FIELDS:
+            if texts.get(name) is not None:
+                reports[name] = engine.review(texts[name], kind=kind, duty=duty, classify=CLASSIFY_FIELD[name])
     except ReviewerError as exc:
         raise fail("invalid_input", exc.message) from exc
+    return TextCheck(reports)
+
+
+def check_text(session: Session, actor: User, account_id: Any, title: Any, body: Any, kind: Any, *,
+               duty: str | None = None) -> TextCheck:
+    """Review unsaved text exactly as saving it would, without storing anything.
+
+    With an account (one of the actor's units, else 404) the classifier judges against that
+    account's duty, as it will when the draft is saved; without one, against ``duty`` if given.
+    A title or body given as None is not reviewed (a blank one passes); a reply's citizen message
+    never is.
+    """
+    kind = _kind(kind)
+    texts = {"title": title, "body": body}
+    for name, value in texts.items():
+        _text(name, value, required=False)
+    if account_id is not None:
+        duty = duty_of(get_account(session, actor, account_id))
+    return _review_fields(texts, kind, duty)
 
 
 def _add_version(session: Session, draft: Draft, account: Account, number: int, actor: User, title: str,
-                 body: str, citizen_message: str | None, found: list, ip: str | None) -> DraftVersion:
+                 body: str, citizen_message: str | None, found: TextCheck, ip: str | None) -> DraftVersion:
     """Insert version ``number`` with the engine's findings ``found``, and audit both."""
     version = DraftVersion(draft_id=draft.id, number=number, title=title, body=body,
                            citizen_message=citizen_message,
@@ -264,10 +318,10 @@ def _add_version(session: Session, draft: Draft, account: Account, number: int, 
     session.add(version)
     _flush_or_conflict(session, "stale_version", "该版本号已被他人占用，请刷新后重试。", race=True)
     rows = [
-        FindingRow(version_id=version.id, start=f.start, end=f.end, text=f.text, category=f.category,
-                   gate=f.gate, severity=f.severity, rule=f.rule, suggestion=f.suggestion, source=f.source,
-                   note=f.note)
-        for f in found
+        FindingRow(version_id=version.id, field=field, start=f.start, end=f.end, text=f.text,
+                   category=f.category, gate=f.gate, severity=f.severity, rule=f.rule, suggestion=f.suggestion,
+                   source=f.source, note=f.note)
+        for field, f in found.findings
     ]
     session.add_all(rows)
     session.flush()
@@ -275,8 +329,9 @@ def _add_version(session: Session, draft: Draft, account: Account, number: int, 
     audit.record(session, "draft.create" if number == 1 else "draft.edit",
                  details={"sha256": version.sha256, "title": title, "kind": draft.kind}, **common)
     counts = Counter(f"{r.gate}/{r.severity}" for r in rows)
-    audit.record(session, "findings.attach", details={"total": len(rows), "by_gate_severity": dict(counts)},
-                 **common)
+    fields = Counter(r.field for r in rows)
+    audit.record(session, "findings.attach", details={"total": len(rows), "by_gate_severity": dict(counts),
+                                                      "by_field": dict(fields)}, **common)
     return version
 
 
@@ -341,7 +396,7 @@ def create_draft(session: Session, actor: User, account_id: Any, title: Any, bod
     now = utcnow()
     draft = Draft(account_id=account.id, author_id=actor.id, kind=kind, status="draft", current_version=1,
                   created_at=now, updated_at=now)
-    found = _engine_findings(account, body, kind)
+    found = _review_fields({"title": title, "body": body}, kind, duty_of(account))
     session.add(draft)
     session.flush()
     _add_version(session, draft, account, 1, actor, title, body, citizen_message, found, ip)
@@ -360,7 +415,7 @@ def edit_draft(session: Session, actor: User, draft_id: Any, title: Any, body: A
     if draft.status not in EDIT_STATUS:
         raise fail("invalid_state", "稿件已发布，不能再修改；如需更正请新建稿件。")
     account = session.get(Account, draft.account_id)
-    found = _engine_findings(account, body, draft.kind)
+    found = _review_fields({"title": title, "body": body}, draft.kind, duty_of(account))
     _touch(session, draft, current_version=base + 1, status=EDIT_STATUS[draft.status])
     return _add_version(session, draft, account, base + 1, actor, title, body, citizen_message, found, ip)
 
@@ -431,6 +486,11 @@ def sign_off(session: Session, actor: User, draft_id: Any, version: Any, level: 
         raise fail("already_signed", f"第 {level} 级的{GATE_NAMES[gate]}已经签署过，不能重复签署。")
     if any(s.level == level and s.reviewer_id != actor.id for s in signed):
         raise fail("level_taken", f"第 {level} 级审核已由其他审核员签署，每一级由一人完成五关审核。")
+    progress = approval(session, draft, current)
+    if progress.open_level is not None and level > progress.open_level:
+        lower = [GATE_NAMES[g] for lv, g in progress.missing if lv == progress.open_level]
+        raise fail("level_not_open", f"第 {level} 级暂不能签署：各级审核依次进行，须先由一名审核员通过第 "
+                                     f"{progress.open_level} 级全部五关（尚缺{'、'.join(lower)}）。")
     findings = {f.id: f for f in session.scalars(select(FindingRow).where(FindingRow.version_id == current.id))}
     for finding_id in reasons:
         finding = findings.get(finding_id)
@@ -522,6 +582,11 @@ class Approval:
     signers: dict[int, int | None]
     missing: list[tuple[int, str]]
 
+    @property
+    def open_level(self) -> int | None:
+        """The one level that may be signed now: the lowest not fully approved (None when all are)."""
+        return min((level for level, _ in self.missing), default=None)
+
     def describe_missing(self) -> str:
         if not self.missing:
             return ""
@@ -532,7 +597,8 @@ def approval(session: Session, draft: Draft, version: DraftVersion) -> Approval:
     """Recompute from the rows whether ``version`` has, per level, one distinct approver of all gates.
 
     A level counts only when one reviewer approved all five gates, that reviewer did not write any
-    version of the draft, and no other level of this version was signed by the same person.
+    version of the draft, and no other level of this version was signed by the same person. Levels
+    are signed in order (初审 → 复审 → 终审): ``open_level`` is the only one that may be signed.
     """
     account = session.get(Account, draft.account_id)
     writers = set(session.scalars(select(DraftVersion.editor_id).where(DraftVersion.draft_id == draft.id)))
@@ -624,6 +690,7 @@ def draft_state(session: Session, draft: Draft) -> dict:
         "signoffs": [signoff_dict(s) for s in signoffs],
         "matrix": matrix,
         "missing": [{"level": level, "gate": g, "gate_name": GATE_NAMES[g]} for level, g in state.missing],
+        "open_level": state.open_level if draft.status == "in_review" else None,
         "return_comments": rejected,
         "publication": None if publication is None else {
             "version": by_id[publication.version_id].number, "url": publication.url,
@@ -673,7 +740,7 @@ def list_drafts(session: Session, actor: User, status: str | None = None) -> lis
 
 
 def review_queue(session: Session, actor: User) -> list[dict]:
-    """In-review drafts the actor may still sign, each with the levels open to them."""
+    """In-review drafts the actor may sign now, each with the one level open to them (``levels``)."""
     if "reviewer" not in roles_of(session, actor):
         return []
     units = visible_unit_ids(session, actor)
@@ -691,20 +758,22 @@ def review_queue(session: Session, actor: User) -> list[dict]:
 
 
 def open_levels(session: Session, actor: User, draft: Draft) -> list[int]:
-    """Levels of the current version the actor could still sign (none if they wrote the draft)."""
+    """The level of the current version the actor could sign now, as a list (empty or one level).
+
+    Only the lowest level not yet fully approved is open; the actor may take it unless they wrote
+    the draft, signed another level of this version, or someone else already signs this level.
+    """
     writers = set(session.scalars(select(DraftVersion.editor_id).where(DraftVersion.draft_id == draft.id)))
     if actor.id == draft.author_id or actor.id in writers or draft.status != "in_review":
         return []
-    account = session.get(Account, draft.account_id)
     current = _current(session, draft)
+    level = approval(session, draft, current).open_level
+    if level is None:
+        return []
     rows = list(session.scalars(select(SignOff).where(SignOff.version_id == current.id)))
-    mine = {r.level for r in rows if r.reviewer_id == actor.id}
-    levels = []
-    for level in range(1, account.review_levels + 1):
-        at_level = [r for r in rows if r.level == level]
-        if mine and level not in mine:
-            continue
-        if any(r.reviewer_id != actor.id for r in at_level) or len(at_level) >= len(GATES):
-            continue
-        levels.append(level)
-    return levels
+    if any(r.reviewer_id == actor.id and r.level != level for r in rows):
+        return []
+    at_level = [r for r in rows if r.level == level]
+    if any(r.reviewer_id != actor.id for r in at_level) or len(at_level) >= len(GATES):
+        return []
+    return [level]

@@ -2,7 +2,8 @@
 
 Whatever interleaving happens, every published version must carry, at each level its account
 requires, one reviewer's approval of all five gates of THAT version, by distinct reviewers who
-never wrote the draft, and the publisher must not be one of them. Losers of a race get 403/404/409
+never wrote the draft, and the publisher must not be one of them; and no level of any version was
+signed before every lower level had approved all five gates. Losers of a race get 403/404/409
 answers, never a 500.
 """
 
@@ -22,14 +23,13 @@ ROUNDS = 40
 
 
 def _pick_slot(state: dict, me: str, rng: random.Random) -> tuple[int, str]:
-    """Mostly a slot this reviewer could fill next (as a real client would); sometimes any slot."""
+    """Mostly a slot of the open level this reviewer could fill (as a real client would); sometimes any."""
     if rng.random() < 0.25:
         return rng.choice([1, 2]), rng.choice(GATES)
-    open_slots = []
-    for level, gates in state["matrix"].items():
-        signers = {s["reviewer"]["username"] for s in gates.values() if s}
-        if signers <= {me}:
-            open_slots.extend((int(level), gate) for gate, signed in gates.items() if not signed)
+    level = state.get("open_level")
+    gates = state["matrix"].get(str(level), {})
+    signers = {s["reviewer"]["username"] for s in gates.values() if s}
+    open_slots = [(level, gate) for gate, signed in gates.items() if not signed] if signers <= {me} else []
     return rng.choice(open_slots) if open_slots else (rng.choice([1, 2]), rng.choice(GATES))
 
 
@@ -87,6 +87,21 @@ def _check_publications(db) -> int:
     return len(publications)
 
 
+def _check_level_order(db) -> None:
+    """Every level of every version was first signed after the level below it had all five approvals."""
+    for version in db.scalars(select(DraftVersion)).all():
+        rows = db.scalars(select(SignOff).where(SignOff.version_id == version.id)).all()
+        by_level = defaultdict(list)
+        for row in rows:
+            by_level[row.level].append(row)
+        for level, signed in by_level.items():
+            if level == 1:
+                continue
+            below = [r for r in by_level[level - 1] if r.decision == "approve"]
+            assert {r.gate for r in below} == set(GATES), f"level {level} signed before level {level - 1} finished"
+            assert min(r.id for r in signed) > max(r.id for r in below), f"level {level} signed too early"
+
+
 def _race(app, api_as, token_for, db) -> tuple[list[int], int]:
     editor = api_as("editor1")
     draft_id = editor.submitted_draft()
@@ -106,6 +121,7 @@ def _race(app, api_as, token_for, db) -> tuple[list[int], int]:
     for thread in threads:
         thread.join(timeout=300)
     db.expire_all()
+    _check_level_order(db)
     return statuses, _check_publications(db)
 
 
@@ -132,29 +148,33 @@ def test_after_the_race_the_draft_can_still_be_finished(app, api_as, token_for, 
     assert _check_publications(db) == 1
 
 
-def test_two_reviewers_signing_different_levels_at_once_both_succeed(app, api_as, token_for):
-    """The loser of the lock race is re-run on fresh state instead of being told to retry."""
-    draft_id = api_as("editor1").submitted_draft()
-    tokens = {name: token_for(name) for name in ("reviewer2", "reviewer3")}
+def _sign_in_pairs(app, token: str, draft_id: int, level: int, pairs: list[tuple[str, ...]]) -> list[int]:
+    """Sign each group of gates with simultaneous requests (one thread per gate); the answers' statuses."""
     results: list[int] = []
     lock = threading.Lock()
 
-    def sign(username: str, level: int, gate: str, barrier: threading.Barrier) -> None:
+    def sign(gate: str, barrier: threading.Barrier) -> None:
         client = app.test_client()
         barrier.wait()
-        response = client.post(f"/api/v1/drafts/{draft_id}/signoffs",
-                               headers={"Authorization": f"Bearer {tokens[username]}"},
+        response = client.post(f"/api/v1/drafts/{draft_id}/signoffs", headers={"Authorization": f"Bearer {token}"},
                                json={"version": 1, "level": level, "gate": gate, "decision": "approve"})
         with lock:
             results.append(response.status_code)
 
-    for gate in GATES:
-        barrier = threading.Barrier(2)
-        pair = [threading.Thread(target=sign, args=("reviewer2", 1, gate, barrier)),
-                threading.Thread(target=sign, args=("reviewer3", 2, gate, barrier))]
-        for thread in pair:
+    for group in pairs:
+        barrier = threading.Barrier(len(group))
+        threads = [threading.Thread(target=sign, args=(gate, barrier)) for gate in group]
+        for thread in threads:
             thread.start()
-        for thread in pair:
+        for thread in threads:
             thread.join(timeout=60)
-    assert results == [201] * 10
+    return results
+
+
+def test_two_gates_of_one_level_signed_at_once_both_succeed(app, api_as, token_for):
+    """The loser of the lock race is re-run on fresh state instead of being told to retry."""
+    draft_id = api_as("editor1").submitted_draft()
+    pairs = [tuple(GATES[i:i + 2]) for i in range(0, len(GATES), 2)]
+    assert _sign_in_pairs(app, token_for("reviewer2"), draft_id, 1, pairs) == [201] * len(GATES)
+    assert _sign_in_pairs(app, token_for("reviewer3"), draft_id, 2, pairs) == [201] * len(GATES)
     assert api_as("editor1").state(draft_id)["status"] == "approved"

@@ -111,8 +111,9 @@ def test_check_highlights_findings_over_the_original_text(client, session):
     assert response.status_code == 200
     data = response.get_json()
     assert data["verdict"] == "block"
-    assert "".join(s["text"] for s in data["parts"][0]["segments"]) == BLOCK_TEXT
-    marked = [s for s in data["parts"][0]["segments"] if s["severity"] == "block"]
+    body = next(p for p in data["parts"] if p["field"] == "body")
+    assert "".join(s["text"] for s in body["segments"]) == BLOCK_TEXT
+    marked = [s for s in body["segments"] if s["severity"] == "block"]
     assert [s["text"] for s in marked] == ["110101199003078515", "13812345678"]
     assert "保密关" in marked[0]["tip"]
 

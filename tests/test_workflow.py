@@ -92,7 +92,8 @@ def test_publish_recounts_approvals_from_the_rows_not_the_status(db, users, acco
     for gate in GATES:
         reviewer = users["reviewer1"] if gate == "text" else users["reviewer2"]
         db.add(SignOff(version_id=version_id, level=1, gate=gate, reviewer_id=reviewer.id, decision="approve"))
-    _approve(db, users, draft, 1, 2, "reviewer3")
+        db.add(SignOff(version_id=version_id, level=2, gate=gate, reviewer_id=users["reviewer3"].id,
+                       decision="approve"))
     draft.status = "approved"
     db.flush()
     with pytest.raises(WorkflowError) as caught:
@@ -107,9 +108,23 @@ def test_signatures_of_a_writer_never_count(db, users, account):
     for gate in GATES:
         db.add(SignOff(version_id=version.id, level=1, gate=gate, reviewer_id=users["reviewer1"].id,
                        decision="approve"))
-    _approve(db, users, draft, 1, 2, "reviewer3")
+        db.add(SignOff(version_id=version.id, level=2, gate=gate, reviewer_id=users["reviewer3"].id,
+                       decision="approve"))
     db.flush()
     assert (1, "political") in workflow.approval(db, draft, version).missing
+
+
+def test_level_signatures_that_do_not_count_keep_the_next_level_closed(db, users, account):
+    draft = workflow.create_draft(db, users["reviewer1"], account.id, "标题", CLEAN_BODY, "post")
+    workflow.submit(db, users["reviewer1"], draft.id)
+    version = db.scalar(select(DraftVersion).where(DraftVersion.draft_id == draft.id))
+    for gate in GATES:
+        db.add(SignOff(version_id=version.id, level=1, gate=gate, reviewer_id=users["reviewer1"].id,
+                       decision="approve"))
+    db.flush()
+    with pytest.raises(WorkflowError) as caught:
+        workflow.sign_off(db, users["reviewer3"], draft.id, 1, 2, "political", "approve", None, {})
+    assert caught.value.code == "level_not_open" and caught.value.status == 409
 
 
 def test_queue_omits_drafts_the_reviewer_wrote(db, users, account):

@@ -44,7 +44,9 @@ SCHEMAS: dict[str, dict] = {
             "text": {"type": "string", "maxLength": TEXT_LIMITS["body"]},
             "kind": {"enum": list(KINDS), "default": "post"},
             "duty": {"type": ["string", "null"], "maxLength": 2000},
+            "account_id": {**ID, "description": "judge against this account's duty, as saving a draft would"},
         },
+        "not": {"required": ["duty", "account_id"]},
     },
     "DraftCreate": {
         "type": "object",
@@ -122,6 +124,9 @@ def _describe(error: ValidationError) -> tuple[str, str]:
         return "invalid_value", f"字段 {where} 不能为空。"
     if kind == "maxLength":
         return "too_long", f"字段 {where} 过长，上限 {error.validator_value} 字。"
+    if kind == "not":
+        together = error.validator_value.get("required", [])
+        return "invalid_input", f"字段 {'、'.join(together)} 不能同时给出。"
     if kind == "propertyNames":
         return "invalid_value", "放行理由的键必须是问题编号（正整数）。"
     return "invalid_input", f"字段 {where} 不符合要求。"
@@ -202,12 +207,14 @@ def accounts() -> Any:
 @bp.post("/check")
 @require_token()
 def check() -> Any:
-    """Review a text without storing it: exactly the report of ``reviewer check --format json``."""
-    from reviewer.engine import default_engine
+    """Review a text without storing it: exactly the report of ``reviewer check --format json``.
 
+    With ``account_id`` the classifier judges against that account's duty, as saving a draft would.
+    """
     data = json_body("CheckRequest")
-    report = default_engine().review(data["text"], kind=data.get("kind", "post"), duty=data.get("duty"))
-    return jsonify(report.to_dict())
+    checked = workflow.check_text(db_session(), g.api_user, data.get("account_id"), None, data["text"],
+                                  data.get("kind", "post"), duty=data.get("duty"))
+    return jsonify(checked.reports["body"].to_dict())
 
 
 @bp.get("/drafts")

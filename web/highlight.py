@@ -32,7 +32,7 @@ def _get(finding: Any, name: str) -> Any:
 
 def describe(finding: Any) -> dict[str, Any]:
     """A finding (dict, Finding or row) as a dict with its Chinese labels added."""
-    keys = ("id", "start", "end", "text", "category", "gate", "severity", "rule", "suggestion",
+    keys = ("id", "field", "start", "end", "text", "category", "gate", "severity", "rule", "suggestion",
             "source", "note")
     data = {key: _get(finding, key) for key in keys}
     data["gate_name"] = GATE_NAMES.get(data["gate"], data["gate"] or "未分关")

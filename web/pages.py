@@ -18,9 +18,9 @@ from reviewer.web.highlight import by_gate, describe, segments, summary
 from reviewer.web.security import current_actor, db, error_response, roles_required
 
 from reviewer import workflow
-from reviewer.errors import ReviewerError
 from reviewer.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES
-from reviewer.workflow import WorkflowError
+from reviewer.storage import FINDING_FIELDS
+from reviewer.workflow import FIELD_NAMES, WorkflowError
 
 bp = Blueprint("pages", __name__)
 
@@ -58,6 +58,26 @@ def _refused(exc: WorkflowError) -> None:
 def _draft_or_error(draft_id: int) -> Any:
     """The draft if the user's units hold it; otherwise raises WorkflowError (404)."""
     return workflow.get_draft(db(), current_actor(), draft_id)
+
+
+def _act(action: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a workflow action as the current user, re-run on fresh state if it lost a race (as the API does)."""
+    return workflow.retrying(db(), action, current_actor(), *args, **kwargs)
+
+
+def _parts(texts: dict[str, str | None], findings: list[dict]) -> list[dict[str, Any]]:
+    """Each reviewed field with its highlight segments; a finding's offsets point into its own field."""
+    return [
+        {"field": name, "label": FIELD_NAMES[name],
+         "segments": segments(texts.get(name) or "", [f for f in findings if (f.get("field") or "body") == name])}
+        for name in FINDING_FIELDS
+    ]
+
+
+def _shown(state: dict) -> dict[str, Any]:
+    """What every page showing a draft's current version needs: highlighted fields, summary, groups."""
+    return {"parts": {part["field"]: part for part in _parts(state, state["findings"])},
+            "summary": summary(state["findings"]), "groups": by_gate(state["findings"])}
 
 
 @bp.errorhandler(WorkflowError)
@@ -160,7 +180,7 @@ def _editor(values: dict[str, Any], *, draft_state: dict | None = None, error: s
     accounts = workflow.visible_accounts(db(), current_actor())
     extra: dict[str, Any] = {}
     if draft_state is not None:
-        extra = {"current_segments": segments(draft_state["body"], draft_state["findings"]),
+        extra = {"current_parts": _parts(draft_state, draft_state["findings"]),
                  "current_summary": summary(draft_state["findings"]),
                  "current_findings": [describe(f) for f in draft_state["findings"]]}
     return render_template("pages/editor.html", values=values, accounts=accounts, state=draft_state,
@@ -177,10 +197,7 @@ def new_draft() -> Any:
         return _editor(values)
     values = _form_values()
     try:
-        draft = workflow.create_draft(db(), current_actor(), values["account_id"], values["title"],
-                                      values["body"], values["kind"], values["citizen_message"], ip=_ip())
-        if request.form.get("action") == "submit":
-            workflow.submit(db(), current_actor(), draft.id, ip=_ip())
+        draft = _act(_create, values, request.form.get("action") == "submit", ip=_ip())
     except WorkflowError as exc:
         _refused(exc)
         return _editor(values, error=exc.message, status=exc.status)
@@ -189,6 +206,25 @@ def new_draft() -> Any:
         return redirect(url_for("pages.draft", draft_id=draft.id))
     flash("稿件已保存为第 1 版。", "success")
     return redirect(url_for("pages.edit_draft", draft_id=draft.id))
+
+
+def _create(session: Any, actor: Any, values: dict[str, Any], submitting: bool, *, ip: str | None) -> Any:
+    """Create version 1 and, when asked, submit it: one action, so a race re-runs both."""
+    draft = workflow.create_draft(session, actor, values["account_id"], values["title"], values["body"],
+                                  values["kind"], values["citizen_message"], ip=ip)
+    if submitting:
+        workflow.submit(session, actor, draft.id, ip=ip)
+    return draft
+
+
+def _save(session: Any, actor: Any, draft_id: int, values: dict[str, Any], edit: bool, submitting: bool, *,
+          ip: str | None) -> None:
+    """Save an edit as a new version and/or submit the current one: one action, so a race re-runs both."""
+    if edit:
+        workflow.edit_draft(session, actor, draft_id, values["title"], values["body"], values["base_version"],
+                            values["citizen_message"], ip=ip)
+    if submitting:
+        workflow.submit(session, actor, draft_id, ip=ip)
 
 
 @bp.route("/drafts/<int:draft_id>/edit", methods=["GET", "POST"])
@@ -211,11 +247,7 @@ def edit_draft(draft_id: int) -> Any:
     unchanged = (values["base_version"] == state["version"] and values["title"] == state["title"]
                  and values["body"] == state["body"] and values["citizen_message"] == state["citizen_message"])
     try:
-        if not (submitting and unchanged):
-            workflow.edit_draft(db(), current_actor(), draft_id, values["title"], values["body"],
-                                values["base_version"], values["citizen_message"], ip=_ip())
-        if submitting:
-            workflow.submit(db(), current_actor(), draft_id, ip=_ip())
+        _act(_save, draft_id, values, not (submitting and unchanged), submitting, ip=_ip())
     except WorkflowError as exc:
         _refused(exc)
         return _editor(values, draft_state=workflow.draft_state(db(), _draft_or_error(draft_id)),
@@ -231,7 +263,7 @@ def edit_draft(draft_id: int) -> Any:
 @roles_required("editor")
 def submit_draft(draft_id: int) -> Any:
     """提交审核: send the current version to the reviewers."""
-    workflow.submit(db(), current_actor(), draft_id, ip=_ip())
+    _act(workflow.submit, draft_id, ip=_ip())
     flash("稿件已提交审核。", "success")
     return redirect(url_for("pages.draft", draft_id=draft_id))
 
@@ -239,34 +271,28 @@ def submit_draft(draft_id: int) -> Any:
 @bp.route("/check", methods=["POST"])
 @roles_required("editor")
 def check() -> Any:
-    """检测: run the engine on the editor's unsaved text and answer highlight segments as JSON."""
-    from reviewer.engine import default_engine
+    """检测: review the editor's unsaved title and body as saving would, answer highlight segments as JSON.
 
+    The citizen's message of a reply is shown as typed but never reviewed: those are not our words.
+    """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _json_error("invalid_input", "请求内容必须是 JSON 对象。", 422)
-    body, kind = data.get("body"), data.get("kind") or "post"
+    title, body, kind = data.get("title") or "", data.get("body"), data.get("kind") or "post"
     if not isinstance(body, str) or not body.strip():
         return _json_error("invalid_input", "正文不能为空。", 422)
-    duty = None
     account_id = _int(str(data.get("account_id"))) if data.get("account_id") not in (None, "") else None
-    if account_id is not None:
-        try:
-            account = workflow.get_account(db(), current_actor(), account_id)
-        except WorkflowError as exc:
-            return _json_error(exc.code, exc.message, exc.status)
-        duty = account.duty or account.department
     try:
-        report = default_engine().review(body, kind=kind, duty=duty)
-    except ReviewerError as exc:
+        checked = workflow.check_text(db(), current_actor(), account_id, title, body, kind)
+    except WorkflowError as exc:
         return _json_error(exc.code, exc.message, exc.status)
-    findings = [describe(f) for f in report.findings]
+    findings = [{**describe(f), "field": field} for field, f in checked.findings]
     return jsonify({
-        "verdict": report.verdict,
-        "verdict_name": VERDICT_NAMES.get(report.verdict, report.verdict),
-        "verdict_class": VERDICT_CLASS.get(report.verdict, "info"),
-        "summary": summary(report.findings),
-        "parts": [{"label": "正文", "segments": segments(body, report.findings)}],
+        "verdict": checked.verdict,
+        "verdict_name": VERDICT_NAMES.get(checked.verdict, checked.verdict),
+        "verdict_class": VERDICT_CLASS.get(checked.verdict, "info"),
+        "summary": summary(findings),
+        "parts": _parts({"title": title, "body": body}, findings),
         "findings": findings,
     })
 
@@ -298,9 +324,7 @@ def draft(draft_id: int) -> Any:
     """稿件详情: the current version with its findings, the sign-off matrix and what is missing."""
     row = _draft_or_error(draft_id)
     state = workflow.draft_state(db(), row)
-    return render_template("pages/draft.html", state=state, actions=_actions(row, state),
-                           segments=segments(state["body"], state["findings"]),
-                           summary=summary(state["findings"]), groups=by_gate(state["findings"]))
+    return render_template("pages/draft.html", state=state, actions=_actions(row, state), **_shown(state))
 
 
 def _review_page(draft_id: int, level: Any = None, *, errors: dict[str, str] | None = None,
@@ -309,11 +333,10 @@ def _review_page(draft_id: int, level: Any = None, *, errors: dict[str, str] | N
     state = workflow.draft_state(db(), row)
     levels = workflow.open_levels(db(), current_actor(), row)
     if level is None:
-        level = levels[0] if levels else None
+        level = levels[0] if levels else state["open_level"]
     return render_template(
         "pages/review.html", state=state, level=level, open_levels=levels,
-        can_sign=level in levels, segments=segments(state["body"], state["findings"]),
-        summary=summary(state["findings"]), groups=by_gate(state["findings"]),
+        can_sign=level in levels, **_shown(state),
         signed=state["matrix"].get(str(level), {}) if level is not None else {},
         errors=errors or {}, values=values or {},
     ), status
@@ -335,8 +358,8 @@ def signoff(draft_id: int) -> Any:
     gate, level, decision = form.get("gate", ""), _int(form.get("level")), form.get("decision", "")
     overrides = {m.group(1): value for key, value in form.items() if (m := _OVERRIDE.fullmatch(key))}
     try:
-        workflow.sign_off(db(), current_actor(), draft_id, _int(form.get("version")), level, gate, decision,
-                          form.get("comment") or None, overrides, ip=_ip())
+        _act(workflow.sign_off, draft_id, _int(form.get("version")), level, gate, decision,
+             form.get("comment") or None, overrides, ip=_ip())
     except WorkflowError as exc:
         _refused(exc)
         if exc.code == "not_found":
@@ -361,7 +384,7 @@ def publish(draft_id: int) -> Any:
     if request.method == "POST":
         url = (request.form.get("url") or "").strip() or None
         try:
-            workflow.publish(db(), current_actor(), draft_id, _int(request.form.get("version")), url, ip=_ip())
+            _act(workflow.publish, draft_id, _int(request.form.get("version")), url, ip=_ip())
         except WorkflowError as exc:
             _refused(exc)
             if exc.code == "not_found":

@@ -34,6 +34,7 @@
     var head = el("div", "finding-head");
     head.appendChild(el("span", "badge sev-" + f.severity, f.severity_name));
     head.appendChild(el("span", "badge status-draft", f.gate_name));
+    if (f.field === "title") { head.appendChild(el("span", "badge field-title", "标题")); }
     head.appendChild(el("span", "finding-text", "“" + f.text + "”"));
     li.appendChild(head);
     li.appendChild(el("div", "rule", f.category_name + "：" + f.rule));
@@ -51,7 +52,7 @@
     box.appendChild(summary);
     data.parts.forEach(function (part) {
       box.appendChild(el("div", "field-label", part.label));
-      var doc = el("div", "doc");
+      var doc = el("div", part.field === "title" ? "doc doc-title" : "doc");
       renderSegments(doc, part.segments);
       box.appendChild(doc);
     });
