@@ -1,0 +1,81 @@
+"""Migration 0003 adds ``findings.field`` to a database that already holds findings."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
+
+from reviewer.storage import upgrade
+
+PG_ENV = "REVIEWER_TEST_DATABASE_URL"
+FINDING = ("INSERT INTO findings (id, version_id, start, \"end\", text, category, gate, severity, rule, source)"
+           " VALUES (:id, 1, 0, 4, '台湾总统', 'political_expression', 'political', 'block', 'r', 'lexicon')")
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the suite's kind (SQLite file, or a private PostgreSQL schema)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    schema = f"migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
+        admin.dispose()
+        pytest.skip(f"PostgreSQL 不可达（{PG_ENV}={base}）：{exc.__class__.__name__}")
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _insert_finding(url: str, finding_id: int, field: str | None = None) -> None:
+    """A findings row alone (foreign keys not enforced for it): only the column under test matters."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            sql = FINDING if field is None else FINDING.replace("source)", "source, field)").replace(
+                "'lexicon')", "'lexicon', :field)")
+            conn.execute(text(sql), {"id": finding_id, "field": field})
+    finally:
+        engine.dispose()
+
+
+def _fields(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(text("SELECT field FROM findings ORDER BY id")))
+    finally:
+        engine.dispose()
+
+
+def test_findings_stored_before_0003_are_body_findings(empty_url):
+    upgrade(empty_url, "0002")
+    _insert_finding(empty_url, 1)
+    upgrade(empty_url)
+    assert _fields(empty_url) == ["body"]
+
+
+def test_the_database_refuses_a_field_other_than_title_or_body(empty_url):
+    upgrade(empty_url)
+    _insert_finding(empty_url, 1, "title")
+    with pytest.raises(IntegrityError):
+        _insert_finding(empty_url, 2, "citizen")
+    assert _fields(empty_url) == ["title"]
