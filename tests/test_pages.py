@@ -34,8 +34,8 @@ def account_id(session, name: str) -> int:
 
 
 def make_draft(session, *, author: str = "editor1", account: str = ONE_LEVEL, body: str = BLOCK_TEXT,
-               submit: bool = True) -> int:
-    draft = workflow.create_draft(session, user(session, author), account_id(session, account), "测试稿件",
+               submit: bool = True, title: str = "测试稿件") -> int:
+    draft = workflow.create_draft(session, user(session, author), account_id(session, account), title,
                                   body, "post")
     if submit:
         workflow.submit(session, user(session, author), draft.id)
@@ -301,3 +301,83 @@ def test_a_role_missing_for_a_page_gets_403(client, session):
     sign_in(client, session, "auditor1")
     assert client.get("/queue").status_code == 403
     assert client.get("/drafts/new").status_code == 403
+
+
+TITLE_PHONE = "活动咨询电话13812345678"
+
+
+def test_check_reviews_the_title_too(client, session):
+    sign_in(client, session, "editor1")
+    response = client.post("/check", json={"kind": "post", "title": TITLE_PHONE, "body": CLEAN_TEXT},
+                           headers={"X-CSRFToken": csrf_token(client, "/drafts/new")})
+    data = response.get_json()
+    title = next(p for p in data["parts"] if p["field"] == "title")
+    assert [s["text"] for s in title["segments"] if s["severity"] == "block"] == ["13812345678"]
+    assert [f["field"] for f in data["findings"]] == ["title"] and data["verdict"] == "block"
+
+
+def test_check_leaves_the_citizen_message_of_a_reply_unreviewed(client, session):
+    sign_in(client, session, "editor1")
+    response = client.post("/check", json={"kind": "reply", "title": "回复", "citizen_message": BLOCK_TEXT,
+                                           "body": "您好，已转相关部门办理，感谢您的反映。"},
+                           headers={"X-CSRFToken": csrf_token(client, "/drafts/new")})
+    assert [f["text"] for f in response.get_json()["findings"] if f["text"] in BLOCK_TEXT] == []
+
+
+def test_the_review_page_highlights_a_title_finding_in_the_title(client, session):
+    draft_id = make_draft(session, body=CLEAN_TEXT, title=TITLE_PHONE)
+    (finding_id,) = block_ids(session, draft_id)
+    sign_in(client, session, "reviewer2")
+    status, html = page(client, f"/drafts/{draft_id}/review?level=1")
+    assert re.search(r'<div class="doc doc-title">活动咨询电话<mark class="hl sev-block"[^>]*>13812345678</mark>', html)
+    assert f'name="override_{finding_id}"' in html
+
+
+def test_the_draft_page_marks_a_finding_as_found_in_the_title(client, session):
+    make_draft(session, body=CLEAN_TEXT, title=TITLE_PHONE)
+    draft_id = make_draft(session, body=CLEAN_TEXT, title=TITLE_PHONE)
+    sign_in(client, session, "editor1")
+    status, html = page(client, f"/drafts/{draft_id}")
+    assert '<span class="badge field-title">标题</span>' in html
+
+
+def test_a_title_block_finding_needs_a_reason_on_the_review_page(client, session):
+    draft_id = make_draft(session, body=CLEAN_TEXT, title=TITLE_PHONE)
+    sign_in(client, session, "reviewer2")
+    response = form(client, f"/drafts/{draft_id}/signoff",
+                    {"version": "1", "level": "1", "gate": "secrecy", "decision": "approve"},
+                    token_from=f"/drafts/{draft_id}/review?level=1")
+    assert response.status_code == 422 and "放行理由" in response.get_data(as_text=True)
+
+
+def test_the_queue_links_a_two_level_draft_only_at_its_first_level(client, session):
+    draft_id = make_draft(session, account=TWO_LEVELS, body=CLEAN_TEXT)
+    sign_in(client, session, "reviewer3")
+    status, html = page(client, "/queue")
+    assert f"/drafts/{draft_id}/review?level=1" in html
+    assert f"/drafts/{draft_id}/review?level=2" not in html
+
+
+def test_the_review_page_offers_no_form_for_a_level_not_yet_open(client, session):
+    draft_id = make_draft(session, account=TWO_LEVELS, body=CLEAN_TEXT)
+    sign_in(client, session, "reviewer3")
+    status, html = page(client, f"/drafts/{draft_id}/review?level=2")
+    assert status == 200
+    assert "第 2 级尚未开始" in html and 'name="decision"' not in html
+
+
+def test_a_second_level_signoff_before_the_first_is_refused(client, session):
+    draft_id = make_draft(session, account=TWO_LEVELS, body=CLEAN_TEXT)
+    sign_in(client, session, "reviewer3")
+    response = form(client, f"/drafts/{draft_id}/signoff",
+                    {"version": "1", "level": "2", "gate": "text", "decision": "approve"})
+    assert response.status_code == 409 and "依次进行" in response.get_data(as_text=True)
+
+
+def test_the_second_level_opens_on_the_review_page_after_the_first(client, session):
+    draft_id = make_draft(session, account=TWO_LEVELS, body=CLEAN_TEXT)
+    sign_level(session, draft_id, "reviewer2", 1)
+    sign_in(client, session, "reviewer3")
+    status, html = page(client, f"/drafts/{draft_id}/review")
+    assert html.count('name="decision" value="approve"') == 5
+    assert 'name="level" value="2"' in html
