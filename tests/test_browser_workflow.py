@@ -70,6 +70,7 @@ def test_happy_path_write_check_review_two_levels_and_publish(browser_page, live
     mark.first.wait_for(timeout=30_000)
     assert mark.first.inner_text() == "110101199003078515"
     assert "保密关" in mark.first.get_attribute("title")
+    assert page.locator("#check-result .doc-title").inner_text() == "证件补办情况说明"
     with page.expect_navigation():
         page.click("button[value=submit]")
     draft_id = int(re.search(r"/drafts/(\d+)$", page.url).group(1))
@@ -78,6 +79,9 @@ def test_happy_path_write_check_review_two_levels_and_publish(browser_page, live
     log_in(page, base, "reviewer1")
     page.goto(f"{base}/queue")
     assert page.locator(f"a[href='/drafts/{draft_id}/review?level=1']").first.is_visible()
+    page.goto(f"{base}/drafts/{draft_id}/review?level=2")
+    assert page.locator("text=第 2 级尚未开始").first.is_visible()
+    assert page.locator("button[value=approve]").count() == 0
     sign_all_gates(page, base, draft_id, 1)
     log_out(page)
 
