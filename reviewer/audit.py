@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from reviewer.config import Settings, load_settings
+from reviewer.config import Settings, current_settings
 from reviewer.storage import Base, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -185,25 +185,12 @@ def hmac_key(settings: Settings) -> bytes:
     return key.encode("utf-8")
 
 
-def _current_settings() -> Settings:
-    """The Flask app's settings inside a request, else those of the environment."""
-    try:
-        from flask import current_app
-
-        found = current_app.config.get("REVIEWER_SETTINGS")
-        if isinstance(found, Settings):
-            return found
-    except RuntimeError:
-        pass
-    return load_settings()
-
-
 def session_key(session: Session) -> bytes:
     """The key for this session: ``session.info["audit_key"]`` if set, else from the settings."""
     key = session.info.get("audit_key")
     if key:
         return key if isinstance(key, bytes) else str(key).encode("utf-8")
-    return hmac_key(_current_settings())
+    return hmac_key(current_settings())
 
 
 # ---------------------------------------------------------------------------------------------

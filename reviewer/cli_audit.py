@@ -148,7 +148,7 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
                 fh.write(chunk)
 
         if out is None:
-            write(click.get_binary_stream("stdout"))
+            write(sys.stdout.buffer)
         else:
             _write_atomically(out, write)
     if out is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -127,3 +128,25 @@ def load_settings(config_file: str | os.PathLike | None = None, **overrides: obj
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings()
     return replace(settings, **{k: _coerce(k, v) for k, v in values.items()})
+
+
+_active: ContextVar[Settings | None] = ContextVar("reviewer_settings", default=None)
+
+
+def current_settings() -> Settings:
+    """The settings of the application serving this request (see ``activate``), else the environment's.
+
+    Lets domain code (the audit key, the login lockout) follow the running app's settings
+    without importing the web framework.
+    """
+    return _active.get() or load_settings()
+
+
+def activate(settings: Settings) -> Token:
+    """Make ``settings`` current for this thread of work; pass the token to ``deactivate``."""
+    return _active.set(settings)
+
+
+def deactivate(token: Token) -> None:
+    """Undo ``activate``."""
+    _active.reset(token)

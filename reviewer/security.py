@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 
-from reviewer.config import Settings, load_settings
+from reviewer.config import Settings, current_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -84,18 +84,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _settings(settings: Settings | None) -> Settings:
-    """The app's settings when called inside a Flask request, else those of the environment."""
-    if settings is not None:
-        return settings
-    try:
-        from flask import current_app
-
-        found = current_app.config.get("REVIEWER_SETTINGS")
-        if isinstance(found, Settings):
-            return found
-    except RuntimeError:
-        pass
-    return load_settings()
+    return settings if settings is not None else current_settings()
 
 
 def _record(session: Session, event: str, user: User | None, *, name: str | None, ip: str | None,

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.config import Settings, load_settings
+from reviewer.config import Settings, activate, deactivate, load_settings
 
 _SESSION_KEY = "reviewer_db_session"
 _FAILED_KEY = "reviewer_db_failed"
@@ -98,6 +98,16 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
 
     security.init_app(app)
     app.after_request(_finish)
+
+    @app.before_request
+    def _activate_settings() -> None:
+        g.reviewer_settings_token = activate(settings)
+
+    @app.teardown_request
+    def _deactivate_settings(exc: BaseException | None) -> None:
+        token = g.pop("reviewer_settings_token", None)
+        if token is not None:
+            deactivate(token)
     app.teardown_request(_close)
     got_request_exception.connect(_flag_failure, app)
 
