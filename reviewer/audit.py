@@ -76,6 +76,7 @@ class AuditEntry(Base):
         Index("ix_audit_entries_draft_id", "draft_id"),
         Index("ix_audit_entries_account_id", "account_id"),
         Index("ix_audit_entries_actor_name", "actor_name"),
+        Index("ix_audit_entries_unit_id", "unit_id"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -79,3 +79,32 @@ def test_the_database_refuses_a_field_other_than_title_or_body(empty_url):
     with pytest.raises(IntegrityError):
         _insert_finding(empty_url, 2, "citizen")
     assert _fields(empty_url) == ["title"]
+
+
+def test_audit_entries_are_indexed_by_unit(empty_url: str) -> None:
+    from sqlalchemy import inspect
+
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        indexes = {ix["name"] for ix in inspect(engine).get_indexes("audit_entries")}
+    finally:
+        engine.dispose()
+    assert "ix_audit_entries_unit_id" in indexes
+
+
+def test_migrations_build_exactly_the_schema_the_models_declare(empty_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    import reviewer.audit  # noqa: F401 - registers audit_entries on the shared metadata
+    from reviewer.storage import Base
+
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
