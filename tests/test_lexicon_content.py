@@ -9,14 +9,14 @@ block hits; the positive samples are phrases each family exists to catch.
 from __future__ import annotations
 
 import csv
-import unicodedata
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-import ahocorasick
-import opencc
 import pytest
+
+from reviewer.lexicon import Lexicon
+from reviewer.normalize import view
 
 LEXICON_DIR = Path(str(files("reviewer.lexicons")))
 FAMILIES = (
@@ -44,13 +44,9 @@ MIN_ENTRIES = {
     "secret_marking": 50,
 }
 
-_T2S = opencc.OpenCC("t2s")
-
-
 def normalize(text: str) -> str:
-    """The engine's matching form: NFKC, casefold, simplified, no spaces/punctuation/symbols."""
-    text = _T2S.convert(unicodedata.normalize("NFKC", text).casefold())
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNM")
+    """The engine's matching form (the compact view)."""
+    return view(text, "compact").text
 
 
 def _data_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
@@ -79,33 +75,14 @@ def category_defaults() -> dict[str, tuple[str, str]]:
 
 
 @cache
-def automaton() -> ahocorasick.Automaton:
-    """All entries with their effective severity, keyed by term."""
-    auto = ahocorasick.Automaton()
-    for family in FAMILIES:
-        default_severity = category_defaults()[family][1]
-        for term, _category, _gate, severity, _suggestion, _note in entries(family):
-            auto.add_word(term, (term, family, severity or default_severity))
-    auto.make_automaton()
-    return auto
+def lexicon() -> Lexicon:
+    return Lexicon.load()
 
 
 def hits(text: str, severities: set[str] = frozenset({"review", "block"})) -> list[tuple[str, str]]:
-    """Flagged (family, term) pairs in text, minus those inside an allow phrase occurrence."""
-    norm = normalize(text)
-    allowed: list[tuple[int, int]] = []
-    for phrase in allow_terms():
-        start = norm.find(phrase)
-        while start != -1:
-            allowed.append((start, start + len(phrase)))
-            start = norm.find(phrase, start + 1)
-    found = []
-    for end, (term, family, severity) in automaton().iter(norm):
-        start = end + 1 - len(term)
-        covered = any(a <= start and end + 1 <= b for a, b in allowed)
-        if severity in severities and not covered:
-            found.append((family, term))
-    return found
+    """Flagged (family, evidence) pairs the shipped lexicon finds in text, allow list applied."""
+    return [(f.category, f.text) for f in lexicon().match(text, view(text, "compact"))
+            if f.severity in severities]
 
 
 @pytest.mark.parametrize("family", (*FAMILIES, "allow"))
@@ -189,7 +166,8 @@ def test_no_duplicate_allow_phrases() -> None:
 
 
 def test_every_allow_phrase_shields_some_flagged_term() -> None:
-    idle = [phrase for phrase in allow_terms() if not list(automaton().iter(phrase))]
+    terms = {e.term for e in lexicon().entries}
+    idle = [phrase for phrase in allow_terms() if not any(term in phrase for term in terms)]
     assert idle == []
 
 
