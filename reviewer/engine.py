@@ -45,6 +45,15 @@ class Engine:
             model = _load_classifier(settings)
         return cls(settings, lexicon, load_categories(), model)
 
+    def fingerprints(self) -> dict[str, str | None]:
+        """What this engine judges with: the lexicon's sha256 and the model file's (None if no model).
+
+        The service compares these with the last audit entries at start-up, so every lexicon or
+        model change is on record.
+        """
+        model = getattr(self.classifier, "metadata", None) or {}
+        return {"lexicon": self.lexicon.fingerprint(), "model": model.get("model_sha256")}
+
     def review(self, text: str, kind: str = "post", *, duty: str | None = None,
                classify: bool = True) -> Report:
         """Review one text: every finding points at ``text[start:end]`` of the text given."""

@@ -15,6 +15,7 @@ Loading is all or nothing: the first bad line raises ``LexiconError`` naming ``f
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -237,6 +238,16 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def fingerprint(self) -> str:
+        """sha256 over every entry and allow phrase: changes exactly when what is matched changes."""
+        digest = hashlib.sha256()
+        for e in sorted(self.entries, key=lambda e: (e.term, e.category)):
+            digest.update("\t".join((e.term, e.category, e.gate, e.severity, e.suggestion or "", e.note or "")).encode())
+            digest.update(b"\n")
+        for phrase in sorted(self.allow):
+            digest.update(b"allow\t" + phrase.encode() + b"\n")
+        return digest.hexdigest()
 
     def match(self, original: str, compact: View) -> list[Finding]:
         """Findings for every term in the compact view that no allow phrase covers."""

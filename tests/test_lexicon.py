@@ -107,3 +107,11 @@ def test_shipped_lexicons_load():
     categories = {e.category for e in lexicon.entries}
     assert {"commercial", "political_expression", "outdated_name", "typo", "illegal", "opinion",
             "restricted_topic", "secret_marking"} <= categories
+
+
+def test_fingerprint_changes_when_an_entry_changes_and_only_then(tmp_path):
+    write(tmp_path / "mine.tsv", HEADER + "示例禁词\tcommercial\t\t\t删除该词\t\n")
+    first = Lexicon.load([tmp_path], builtin=False).fingerprint()
+    assert Lexicon.load([tmp_path], builtin=False).fingerprint() == first
+    write(tmp_path / "mine.tsv", HEADER + "示例禁词\tcommercial\t\t\t改写该词\t\n")
+    assert Lexicon.load([tmp_path], builtin=False).fingerprint() != first
