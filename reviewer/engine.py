@@ -114,10 +114,3 @@ def default_engine() -> Engine:
             if _default is None:
                 _default = Engine.from_settings()
     return _default
-
-
-def reset_default_engine() -> None:
-    """Forget the process-wide engine (after a lexicon or model change)."""
-    global _default
-    with _lock:
-        _default = None
