@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer import patterns
-from reviewer.config import Settings, load_settings
+from reviewer.config import Settings, current_settings, load_settings
 from reviewer.errors import InputError
 from reviewer.findings import KINDS, Finding, Report, verdict
 from reviewer.lexicon import Category, Lexicon, load_categories
@@ -102,15 +102,22 @@ def _load_classifier(settings: Settings) -> Any:
     return classifier.load_default()
 
 
-_default: Engine | None = None
+_engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
 def default_engine() -> Engine:
-    """The process-wide engine built from the environment's settings (loaded once)."""
-    global _default
-    if _default is None:
+    """The engine for the current settings (the running app's, else the environment's), loaded once.
+
+    Loading takes about a second (lexicon automaton, view tables, model), so engines are kept per
+    distinct settings for the life of the process.
+    """
+    settings = current_settings()
+    key = repr(settings)
+    engine = _engines.get(key)
+    if engine is None:
         with _lock:
-            if _default is None:
-                _default = Engine.from_settings()
-    return _default
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = Engine.from_settings(settings)
+    return engine

@@ -292,3 +292,17 @@ def test_unknown_kind_is_refused(engine):
     from reviewer.errors import InputError
     with pytest.raises(InputError, match="内容类型"):
         engine.review("文本", kind="tweet")
+
+
+def test_default_engine_follows_the_active_settings():
+    from reviewer.config import activate, deactivate
+    from reviewer.engine import default_engine
+
+    custom = load_settings(allowed_domains="shop.example.com")
+    token = activate(custom)
+    try:
+        report = default_engine().review("见 http://shop.example.com 。")
+    finally:
+        deactivate(token)
+    assert "commercial.url" not in {f.rule for f in report.findings}
+    assert "commercial.url" in {f.rule for f in default_engine().review("见 http://shop.example.com 。").findings}
