@@ -102,6 +102,9 @@ def _load_classifier(settings: Settings) -> Any:
     return classifier.load_default()
 
 
+#: the settings an engine depends on; apps that differ only in other settings share one engine
+_ENGINE_FIELDS = ("lexicon_dirs", "allowed_domains", "max_chars", "classifier_enabled", "classifier_labels",
+                  "model_path")
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -113,7 +116,7 @@ def default_engine() -> Engine:
     distinct settings for the life of the process.
     """
     settings = current_settings()
-    key = repr(settings)
+    key = repr([getattr(settings, name) for name in _ENGINE_FIELDS])
     engine = _engines.get(key)
     if engine is None:
         with _lock:
