@@ -18,7 +18,9 @@ COMMANDS: dict[str, str] = {
     "eval": "reviewer.cli_model:eval_command",
     "serve": "reviewer.cli_service:serve",
     "db": "reviewer.cli_service:db",
-    "user": "reviewer.cli_service:user",
+    "user": "reviewer.cli_admin:user",
+    "unit": "reviewer.cli_admin:unit",
+    "account": "reviewer.cli_admin:account",
     "audit": "reviewer.cli_audit:audit",
 }
 

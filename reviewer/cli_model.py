@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+#: Who the audit trail names for a model change made by ``reviewer train``.
+TRAIN_ACTOR = "reviewer train"
 LABEL_NAMES = {"ok": "正常", "off_topic": "离题", "entertainment": "娱乐化", "rude": "雷人雷语"}
 
 
@@ -104,6 +106,32 @@ def train(corpus_dir: Path | None, out_dir: Path | None, feedback_file: Path | N
     lines.append("阈值：" + "，".join(f"{k}={v:.2f}" for k, v in metadata["thresholds"].items()))
     lines.append(f"模型：{Path(out_dir) / metadata['model_file']}（sha256 {metadata['model_sha256'][:16]}…）")
     click.echo("\n".join(lines))
+    _record_model_change()
+
+
+def _record_model_change() -> None:
+    """Put the new model on the audit trail when a migrated database is configured; else one note."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reviewer import audit, changes
+    from reviewer.config import ConfigError, load_settings
+    from reviewer.engine import Engine
+    from reviewer.errors import ReviewerError
+    from reviewer.lexicon import LexiconError
+
+    skipped = "模型变更未记入审计日志"
+    try:
+        settings = load_settings()
+        reason = changes.unavailable_reason(settings)
+        if reason is None:
+            written = changes.record_in_database(settings, TRAIN_ACTOR, Engine.from_settings(settings))
+    except (ConfigError, ReviewerError, LexiconError, audit.AuditKeyError, SQLAlchemyError) as exc:
+        reason = str(exc).splitlines()[0][:200]
+    if reason is not None:
+        click.echo(f"提示：{reason}，{skipped}。", err=True)
+        return
+    for event in written:
+        click.echo(f"已记入审计日志：{audit.event_names()[event]}")
 
 
 @click.command("eval")

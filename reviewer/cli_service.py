@@ -21,6 +21,8 @@ from reviewer.config import ConfigError, Settings, load_settings
 DEMO_URL_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_THREADS = 6
+#: Who the audit trail names for lexicon and model changes found when the service starts.
+SERVICE_ACTOR = "服务启动"
 
 
 def fail(message: str) -> None:
@@ -137,6 +139,7 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
             _require_current_schema(settings.effective_database_url)
         except SQLAlchemyError as exc:
             _database_error(exc, settings.effective_database_url)
+    _record_engine_changes(settings)
 
     from waitress import create_server
 
@@ -152,6 +155,24 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
         server.run()
     except KeyboardInterrupt:
         click.echo("已停止。")
+
+
+def _record_engine_changes(settings: Settings) -> None:
+    """Put a changed lexicon or model on record before serving (issue 5), and say so."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reviewer import audit, changes
+    from reviewer.errors import ReviewerError
+    from reviewer.lexicon import LexiconError
+
+    try:
+        written = changes.record_in_database(settings, SERVICE_ACTOR)
+    except (ReviewerError, LexiconError, audit.AuditKeyError) as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        _database_error(exc, settings.effective_database_url)
+    for event in written:
+        click.echo(f"已记入审计日志：{audit.event_names()[event]}")
 
 
 def _require_current_schema(url: str) -> None:
@@ -204,6 +225,7 @@ def user_add(username: str, roles: tuple[str, ...], units: tuple[str, ...], disp
 
     from reviewer import users
     from reviewer.security import AuthError
+    from reviewer.units import UnitError
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -212,7 +234,7 @@ def user_add(username: str, roles: tuple[str, ...], units: tuple[str, ...], disp
     settings = _settings()
     try:
         users.add_user(settings, username, password, roles, units, display_name)
-    except (users.UserError, AuthError) as exc:
+    except (users.UserError, UnitError, AuthError) as exc:
         fail(exc.message)
     except SQLAlchemyError as exc:
         _database_error(exc, settings.effective_database_url)

@@ -1,14 +1,21 @@
-"""User administration: creating users with their roles and units, audited like every change."""
+"""User administration: creating users and changing their roles, units, access and password.
+
+Issue 5 puts user, role and unit changes on the record: every function here writes its audit
+entry in the caller's transaction (the caller commits), so a change and its entry land together.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reviewer.config import Settings
-from reviewer.storage import ROLES, Unit, User, UserRole, UserUnit
+from reviewer.storage import ROLES, ApiToken, Unit, User, UserRole, UserUnit, utcnow
+from reviewer.units import CLI_ACTOR, find_unit
 
 
 class UserError(Exception):
@@ -18,17 +25,6 @@ class UserError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def find_unit(session: Session, name_or_id: str) -> Unit:
-    """A unit by its exact name, or by its number."""
-    unit = session.scalar(select(Unit).where(Unit.name == name_or_id.strip()))
-    if unit is None and name_or_id.strip().isdigit() and len(name_or_id.strip()) < 10:
-        unit = session.get(Unit, int(name_or_id))
-    if unit is None:
-        known = "、".join(session.scalars(select(Unit.name).order_by(Unit.id)).all()[:20]) or "（尚无单位）"
-        raise UserError("unknown_unit", f"找不到单位“{name_or_id}”。现有单位：{known}")
-    return unit
 
 
 def create_user(session: Session, username: str, password: str, roles: Iterable[str], units: Iterable[str],
@@ -57,7 +53,7 @@ def create_user(session: Session, username: str, password: str, roles: Iterable[
     session.add_all(UserUnit(user_id=user.id, unit_id=u.id) for u in {u.id: u for u in unit_rows}.values())
     session.flush()
     audit.record(session, "user.create", actor_id=actor.id if actor else None,
-                 actor_name=actor.username if actor else "命令行",
+                 actor_name=actor.username if actor else CLI_ACTOR,
                  details={"user_id": user.id, "username": username, "roles": roles,
                           "units": sorted(u.name for u in unit_rows)})
     return user
@@ -77,3 +73,147 @@ def add_user(settings: Settings, username: str, password: str, roles: Iterable[s
             session.commit()
     finally:
         engine.dispose()
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user with this exact username."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise UserError("unknown_user", f"找不到用户“{username}”。")
+    return user
+
+
+def _plan(current: set, add: Iterable, remove: Iterable, what: str) -> tuple[set, set, set]:
+    """The set after adding and removing, and what was really added and removed; never empty."""
+    add, remove = set(add), set(remove)
+    if add & remove:
+        raise UserError("invalid_input", f"同一{what}不能既添加又移除：{'、'.join(sorted(map(str, add & remove)))}。")
+    final = (current | add) - remove
+    if not final:
+        raise UserError(f"last_{'role' if what == '角色' else 'unit'}",
+                        f"不能移除用户的最后一个{what}：每个用户至少保留一个{what}。")
+    return final, final - current, current - final
+
+
+def change_roles(session: Session, username: str, add: Iterable[str] = (), remove: Iterable[str] = (), *,
+                 actor_name: str = CLI_ACTOR) -> tuple[User, list[str], list[str]]:
+    """Grant and withdraw roles; records ``role.change`` when something changed. Returns user, added, removed."""
+    user = get_user(session, username)
+    unknown = sorted((set(add) | set(remove)) - set(ROLES))
+    if unknown:
+        raise UserError("invalid_role", f"未知角色 {'、'.join(unknown)}；角色必须是 {'、'.join(ROLES)} 之一。")
+    current = user.role_names()
+    final, added, removed = _plan(current, add, remove, "角色")
+    if added or removed:
+        session.add_all(UserRole(user_id=user.id, role=r) for r in sorted(added))
+        for role in removed:
+            session.delete(session.get(UserRole, (user.id, role)))
+        session.flush()
+        from reviewer import audit
+
+        audit.record(session, "role.change", actor_name=actor_name,
+                     details={"user_id": user.id, "username": user.username, "added": sorted(added),
+                              "removed": sorted(removed), "roles": sorted(final)})
+    return user, sorted(added), sorted(removed)
+
+
+def user_unit_names(session: Session, user: User) -> list[str]:
+    """The names of the units a user belongs to, by unit id."""
+    return list(session.scalars(select(Unit.name).join(UserUnit, UserUnit.unit_id == Unit.id)
+                                .where(UserUnit.user_id == user.id).order_by(Unit.id)))
+
+
+def change_units(session: Session, username: str, add: Iterable[str] = (), remove: Iterable[str] = (), *,
+                 actor_name: str = CLI_ACTOR) -> tuple[User, list[str], list[str]]:
+    """Add the user to units and take them out of others; records ``user.update`` when something changed."""
+    user = get_user(session, username)
+    add_units = [find_unit(session, ref) for ref in add]
+    remove_units = [find_unit(session, ref) for ref in remove]
+    by_id = {u.id: u for u in add_units + remove_units}
+    add_ids, remove_ids = {u.id for u in add_units}, {u.id for u in remove_units}
+    current = set(session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
+    final, added, removed = _plan(current, add_ids, remove_ids, "单位")
+    if added or removed:
+        session.add_all(UserUnit(user_id=user.id, unit_id=unit_id) for unit_id in sorted(added))
+        for unit_id in removed:
+            session.delete(session.get(UserUnit, (user.id, unit_id)))
+        session.flush()
+        from reviewer import audit
+
+        audit.record(session, "user.update", actor_name=actor_name,
+                     details={"user_id": user.id, "username": user.username, "field": "units",
+                              "added": sorted(by_id[i].name for i in added),
+                              "removed": sorted(by_id[i].name for i in removed),
+                              "units": user_unit_names(session, user)})
+    return user, sorted(by_id[i].name for i in added), sorted(by_id[i].name for i in removed)
+
+
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every live API token of the user; returns how many were live."""
+    result = session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                             .values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def set_active(session: Session, username: str, active: bool, *, actor_name: str = CLI_ACTOR) -> tuple[User, bool]:
+    """Enable or disable a user; disabling also ends their sessions and revokes their API tokens.
+
+    Returns the user and whether anything changed (``user.update`` is recorded only then).
+    """
+    from reviewer import audit
+    from reviewer.security import end_sessions
+
+    user = get_user(session, username)
+    if user.active == active:
+        return user, False
+    user.active = active
+    details: dict = {"user_id": user.id, "username": user.username, "field": "active", "active": active}
+    if not active:
+        end_sessions(session, user)
+        details["tokens_revoked"] = revoke_tokens(session, user)
+    session.flush()
+    audit.record(session, "user.update", actor_name=actor_name, details=details)
+    return user, True
+
+
+def reset_password(session: Session, username: str, password: str, *, actor_name: str = CLI_ACTOR) -> User:
+    """Set a new password chosen by an administrator and end the user's sessions (``password.change``)."""
+    from reviewer import audit
+    from reviewer.security import end_sessions, hash_password, validate_new_password
+
+    user = get_user(session, username)
+    validate_new_password(password, username=user.username)
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    audit.record(session, "password.change", actor_name=actor_name,
+                 details={"user_id": user.id, "username": user.username, "reset": True})
+    return user
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """One line of ``reviewer user list``."""
+
+    user: User
+    roles: list[str]
+    units: list[str]
+    live_tokens: int
+    locked_until: datetime | None
+
+
+def list_users(session: Session) -> list[UserSummary]:
+    """Every user with roles, units and live token count, by username."""
+    now = utcnow()
+    roles: dict[int, list[str]] = {}
+    for user_id, role in session.execute(select(UserRole.user_id, UserRole.role).order_by(UserRole.role)):
+        roles.setdefault(user_id, []).append(role)
+    units: dict[int, list[str]] = {}
+    for user_id, name in session.execute(select(UserUnit.user_id, Unit.name)
+                                         .join(Unit, Unit.id == UserUnit.unit_id).order_by(Unit.id)):
+        units.setdefault(user_id, []).append(name)
+    tokens: dict[int, int] = {}
+    for (user_id,) in session.execute(select(ApiToken.user_id).where(ApiToken.revoked_at.is_(None))):
+        tokens[user_id] = tokens.get(user_id, 0) + 1
+    return [UserSummary(u, roles.get(u.id, []), units.get(u.id, []), tokens.get(u.id, 0),
+                        u.locked_until if u.locked_until and u.locked_until > now else None)
+            for u in session.scalars(select(User).order_by(User.username))]
