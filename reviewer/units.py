@@ -79,7 +79,7 @@ def add_unit(session: Session, name: str, parent: str | int | None = None, *,
 
 
 def _ancestors(session: Session, unit: Unit) -> Iterator[int]:
-    parents = dict(session.execute(select(Unit.id, Unit.parent_id)).tuples().all())
+    parents = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
     seen: set[int] = set()
     current = unit.parent_id
     while current is not None and current not in seen:
@@ -133,7 +133,7 @@ class TreeLine:
 def unit_tree(session: Session) -> list[TreeLine]:
     """Every unit, parents before children, siblings by id (what ``reviewer unit list`` prints)."""
     units = list(session.scalars(select(Unit).order_by(Unit.id)))
-    counts = dict(session.execute(select(Account.unit_id, func.count()).group_by(Account.unit_id)).tuples().all())
+    counts = dict(session.execute(select(Account.unit_id, func.count()).group_by(Account.unit_id)).all())
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
@@ -213,4 +213,4 @@ def list_accounts(session: Session) -> list[tuple[Account, str]]:
     """Every account with its host unit's name, by id."""
     return list(session.execute(
         select(Account, Unit.name).join(Unit, Unit.id == Account.unit_id).order_by(Account.id)
-    ).tuples())
+    ))
