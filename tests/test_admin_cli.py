@@ -272,3 +272,20 @@ def test_admin_commands_refuse_an_unmigrated_database(cli, monkeypatch, tmp_path
     result = cli("unit", "list")
     assert result.exit_code == 2 and "reviewer db upgrade" in result.output
     assert not missing.exists()
+
+
+def test_moving_a_unit_under_its_grandchild_is_refused_as_a_cycle(cli, look):
+    ok(cli("unit", "add", "示例市税务局第一分局", "--parent", "示例市税务局"))
+    result = cli("unit", "set", "示例市人民政府办公室", "--parent", "示例市税务局第一分局")
+    assert result.exit_code == 2 and "它自己或它的下级单位" in result.output
+    assert look(lambda s: s.scalar(select(Unit.parent_id).where(Unit.name == "示例市人民政府办公室"))) is None
+
+
+def test_a_change_rolled_back_leaves_neither_the_change_nor_its_entry(db):
+    from reviewer import units
+
+    db.info["audit_key"] = TEST_AUDIT_KEY
+    units.add_unit(db, "未提交的单位")
+    db.rollback()
+    assert db.scalar(select(Unit.id).where(Unit.name == "未提交的单位")) is None
+    assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.event == "unit.change")) == 0
