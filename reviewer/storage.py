@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -86,6 +87,7 @@ class Base(DeclarativeBase):
 
 class Unit(Base):
     __tablename__ = "units"
+    __table_args__ = (Index("ix_units_name", "name", unique=True),)  # units are looked up by name
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -98,6 +100,7 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint("review_levels BETWEEN 1 AND 3", name="review_levels"),
         CheckConstraint(in_list("platform", PLATFORMS), name="platform"),
+        Index("ix_accounts_platform_name", "platform", "name", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

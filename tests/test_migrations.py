@@ -108,3 +108,15 @@ def test_migrations_build_exactly_the_schema_the_models_declare(empty_url: str) 
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_database_refuses_a_second_unit_of_the_same_name(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, name) VALUES (1, '示例市税务局')"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, name) VALUES (2, '示例市税务局')"))
+    finally:
+        engine.dispose()
