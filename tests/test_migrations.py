@@ -115,8 +115,8 @@ def test_database_refuses_a_second_unit_of_the_same_name(empty_url: str) -> None
     engine = create_engine(empty_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO units (id, name) VALUES (1, '示例市税务局')"))
+            conn.execute(text("INSERT INTO units (id, name, created_at) VALUES (1, '示例市税务局', CURRENT_TIMESTAMP)"))
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(text("INSERT INTO units (id, name) VALUES (2, '示例市税务局')"))
+            conn.execute(text("INSERT INTO units (id, name, created_at) VALUES (2, '示例市税务局', CURRENT_TIMESTAMP)"))
     finally:
         engine.dispose()
