@@ -224,3 +224,33 @@ def api_as(client, token_for: Callable[[str], str]) -> Callable[[str], object]:
     from api_helpers import Api
 
     return lambda username: Api(client, token_for(username))
+
+
+@pytest.fixture
+def editor(api_as):
+    """The API as editor1 (editor)."""
+    return api_as("editor1")
+
+
+@pytest.fixture
+def r1(api_as):
+    """The API as reviewer1 (reviewer and editor)."""
+    return api_as("reviewer1")
+
+
+@pytest.fixture
+def r2(api_as):
+    """The API as reviewer2 (reviewer)."""
+    return api_as("reviewer2")
+
+
+@pytest.fixture
+def r3(api_as):
+    """The API as reviewer3 (reviewer and publisher)."""
+    return api_as("reviewer3")
+
+
+@pytest.fixture
+def publisher(api_as):
+    """The API as publisher1 (publisher)."""
+    return api_as("publisher1")

@@ -23,11 +23,6 @@ def assert_json_error(response, status: int | tuple[int, ...], code: str | None 
     return data
 
 
-@pytest.fixture
-def editor(api_as):
-    return api_as("editor1")
-
-
 @pytest.mark.parametrize(("raw", "code"), [
     (b"{not json", "invalid_json"),
     (b"", "invalid_json"),

@@ -3,30 +3,9 @@ has one reviewer's approval of all five gates of that exact version."""
 
 from __future__ import annotations
 
-import pytest
 from api_helpers import CLEAN_BODY
 
 from reviewer.findings import GATES
-
-
-@pytest.fixture
-def editor(api_as):
-    return api_as("editor1")
-
-
-@pytest.fixture
-def r1(api_as):
-    return api_as("reviewer1")
-
-
-@pytest.fixture
-def r2(api_as):
-    return api_as("reviewer2")
-
-
-@pytest.fixture
-def r3(api_as):
-    return api_as("reviewer3")
 
 
 def test_second_level_cannot_sign_before_the_first(editor, r3):

@@ -3,22 +3,11 @@ a block finding in a title needs an override reason. A reply's citizen message i
 
 from __future__ import annotations
 
-import pytest
 from api_helpers import CLEAN_BODY
 
 TITLE_BLOCK = "台湾总统选举后本市文旅市场平稳"
 TITLE_PHONE = "活动咨询电话13812345678"
 CITIZEN = "我听说台湾总统要来？我的电话13812345678，身份证号110101199003078515，请回电。"
-
-
-@pytest.fixture
-def editor(api_as):
-    return api_as("editor1")
-
-
-@pytest.fixture
-def r2(api_as):
-    return api_as("reviewer2")
 
 
 def _title_findings(state: dict) -> list[dict]:

@@ -11,31 +11,6 @@ from reviewer.findings import GATES
 from reviewer.storage import DraftVersion, SignOff, User
 
 
-@pytest.fixture
-def editor(api_as):
-    return api_as("editor1")
-
-
-@pytest.fixture
-def r1(api_as):
-    return api_as("reviewer1")
-
-
-@pytest.fixture
-def r2(api_as):
-    return api_as("reviewer2")
-
-
-@pytest.fixture
-def r3(api_as):
-    return api_as("reviewer3")
-
-
-@pytest.fixture
-def publisher(api_as):
-    return api_as("publisher1")
-
-
 def test_create_draft_answers_id_version_and_status(editor):
     response = editor.post("/drafts", {"account_id": editor.account_id("示例文旅"), "title": "活动预告",
                                        "body": CLEAN_BODY, "kind": "post"})
