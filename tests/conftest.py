@@ -13,6 +13,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -57,6 +58,30 @@ def demo_password_hash() -> str:
     return hash_password("demo-password")
 
 
+@contextmanager
+def private_schema(base: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """A fresh PostgreSQL schema on ``base`` and a URL whose search_path is it; dropped afterwards.
+
+    Several pytest processes can share one server this way. Skips the test when the server is
+    unreachable.
+    """
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
+        admin.dispose()
+        pytest.skip(f"PostgreSQL 不可达（{PG_ENV}={base}）：{exc.__class__.__name__}")
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}", schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _database_template(tmp_path_factory: pytest.TempPathFactory, demo_password_hash: str) -> Iterator[dict]:
     base = os.environ.get(PG_ENV)
@@ -67,23 +92,9 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory, demo_password_h
         _seed(url, demo_password_hash)
         yield {"kind": "sqlite", "path": path}
         return
-    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
-        admin.dispose()
-        pytest.skip(f"PostgreSQL 不可达（{PG_ENV}={base}）：{exc.__class__.__name__}")
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    try:
+    with private_schema(base, f"test_{os.getpid()}") as (url, schema):
         upgrade(url)
         yield {"kind": "postgresql", "url": url, "schema": schema, "hash": demo_password_hash}
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _reset_postgres(template: dict) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
+from conftest import private_schema
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
@@ -26,21 +25,8 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
         return
-    schema = f"migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
-        admin.dispose()
-        pytest.skip(f"PostgreSQL 不可达（{PG_ENV}={base}）：{exc.__class__.__name__}")
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema(base, "migrate") as (url, _schema):
+        yield url
 
 
 def _insert_finding(url: str, finding_id: int, field: str | None = None) -> None:
