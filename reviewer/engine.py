@@ -19,7 +19,7 @@ from reviewer.config import Settings, current_settings, load_settings
 from reviewer.errors import InputError
 from reviewer.findings import KINDS, Finding, Report, verdict
 from reviewer.lexicon import Category, Lexicon, load_categories
-from reviewer.normalize import view
+from reviewer.normalize import views as all_views
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Engine:
             )
         if not text.strip():
             return Report("pass", [], {})
-        views = {name: view(text, name) for name in ("compact", "plain", "digits")}
+        views = all_views(text)
         findings = self.lexicon.match(text, views["compact"])
         findings.extend(patterns.match(text, views, self.categories, self._context))
         labels: dict[str, float] = {}

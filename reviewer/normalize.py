@@ -150,10 +150,18 @@ class View:
 
 def view(text: str, name: str = "compact") -> View:
     """Build one view of ``text``; see the module docstring for what each view undoes."""
-    table = _table(name)
+    return views(text, (name,))[name]
+
+
+def views(text: str, names: tuple[str, ...] = VIEWS) -> dict[str, View]:
+    """Several views of one text, decoding its code points once for all of them."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return {name: _build(text, cps, _table(name)) for name in names}
+
+
+def _build(text: str, cps: np.ndarray, table: _Table) -> View:
     if not text:
         return View("", np.zeros(0, dtype=np.int64), np.zeros(0, dtype="<u4"))
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     if not table.expands[cps].any():
         positions = np.flatnonzero(table.keep[cps])
         codes = table.target[cps[positions]]
