@@ -6,6 +6,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The tests and the demo run the project's own commands (reviewer, ruff) from the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: demo test test-sqlite test-postgres bench install

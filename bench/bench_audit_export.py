@@ -46,8 +46,8 @@ def peak_rss_mb() -> float:
 
 def generate(url: str, count: int) -> float:
     """Fill the database with ``count`` valid chained entries; returns the seconds it took."""
-    from reviewer import audit
-    from reviewer.findings import GATES
+    from reviewer.audit import chain as audit
+    from reviewer.engine.findings import GATES
     from reviewer.storage import make_engine, upgrade
 
     upgrade(url)
@@ -94,8 +94,8 @@ def generate(url: str, count: int) -> float:
 def export_child(url: str, out: str) -> None:
     """Run in a fresh process: export everything to CSV and print figures as JSON."""
     baseline = peak_rss_mb()
-    from reviewer import exports
-    from reviewer.audit_scope import EVERYTHING
+    from reviewer.audit import exports
+    from reviewer.audit.scope import EVERYTHING
     from reviewer.storage import make_engine, make_session_factory
 
     engine = make_engine(url)
@@ -110,7 +110,7 @@ def export_child(url: str, out: str) -> None:
 
 def verify_child(url: str) -> None:
     """Run in a fresh process: verify the whole chain and print figures as JSON."""
-    from reviewer import audit
+    from reviewer.audit import chain as audit
     from reviewer.storage import make_engine, make_session_factory
 
     engine = make_engine(url)

@@ -18,7 +18,7 @@ from importlib import resources
 
 import ahocorasick
 
-from reviewer.classifier import load_default
+from reviewer.engine.classifier import load_default
 
 
 def posts(megabytes: float, seed: int = 7) -> list[tuple[str, str]]:

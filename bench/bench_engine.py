@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import corpus, synthetic_terms  # noqa: E402
 
 from reviewer.config import load_settings  # noqa: E402
-from reviewer.engine import Engine  # noqa: E402
-from reviewer.lexicon import Lexicon  # noqa: E402
-from reviewer.normalize import view, warm_up  # noqa: E402
+from reviewer.engine.core import Engine  # noqa: E402
+from reviewer.engine.lexicon import Lexicon  # noqa: E402
+from reviewer.engine.normalize import view, warm_up  # noqa: E402
 
 
 def best_of(repeat: int, fn) -> float:

@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 def review(text: str, kind: str = "post", **options: object) -> dict:
     """Review one text and return the JSON report (verdict, findings, labels)."""
-    from reviewer.engine import default_engine
+    from reviewer.engine.core import default_engine
 
     return default_engine().review(text, kind=kind, **options).to_dict()
 

@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 
 
 def _seed(url: str, password_hash: str) -> None:
-    from reviewer import demo
+    from reviewer.admin import demo
 
     engine = make_engine(url)
     try:
@@ -53,7 +53,7 @@ def _seed(url: str, password_hash: str) -> None:
 @pytest.fixture(scope="session")
 def demo_password_hash() -> str:
     """``demo-password`` hashed once per process (argon2 is slow on purpose)."""
-    from reviewer.security import hash_password
+    from reviewer.admin.security import hash_password
 
     return hash_password("demo-password")
 
@@ -173,7 +173,7 @@ def token_for(engine: Engine) -> Callable[[str], str]:
     """Issue an API token for a demo user directly in the database; returns the plain token."""
     from sqlalchemy import select
 
-    from reviewer.security import new_api_token
+    from reviewer.admin.security import new_api_token
 
     def issue(username: str) -> str:
         plain, digest = new_api_token()

@@ -9,9 +9,9 @@ from click.testing import CliRunner, Result
 from conftest import TEST_AUDIT_KEY
 from sqlalchemy import func, select
 
-from reviewer.audit import AuditEntry, verify
+from reviewer.admin.security import verify_password
+from reviewer.audit.chain import AuditEntry, verify
 from reviewer.cli import main
-from reviewer.security import verify_password
 from reviewer.storage import (
     Account,
     ApiToken,
@@ -282,7 +282,7 @@ def test_moving_a_unit_under_its_grandchild_is_refused_as_a_cycle(cli, look):
 
 
 def test_a_change_rolled_back_leaves_neither_the_change_nor_its_entry(db):
-    from reviewer import units
+    from reviewer.admin import units
 
     db.info["audit_key"] = TEST_AUDIT_KEY
     units.add_unit(db, "未提交的单位")

@@ -9,7 +9,7 @@ from reviewer.storage import Draft, make_engine, make_session_factory
 
 
 def test_a_failure_midway_leaves_nothing_written(api_as, db, monkeypatch, app):
-    from reviewer import audit
+    from reviewer.audit import chain as audit
 
     editor = api_as("editor1")
     draft_id = editor.new_draft()
@@ -30,7 +30,7 @@ def test_a_failure_midway_leaves_nothing_written(api_as, db, monkeypatch, app):
 
 
 def test_an_error_answer_after_a_write_rolls_the_write_back(api_as, db, monkeypatch):
-    from reviewer import audit
+    from reviewer.audit import chain as audit
     from reviewer.workflow import WorkflowError
 
     editor = api_as("editor1")

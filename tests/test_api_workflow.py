@@ -7,7 +7,7 @@ from api_helpers import BLOCK_BODY, CLEAN_BODY, block_finding
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from reviewer.findings import GATES
+from reviewer.engine.findings import GATES
 from reviewer.storage import DraftVersion, SignOff, User
 
 
@@ -274,7 +274,7 @@ def test_wrong_role_is_403_forbidden_role(api_as, user, method, path):
 
 
 def test_signoff_is_audited_in_the_same_transaction(editor, r2, db):
-    from reviewer.audit import AuditEntry
+    from reviewer.audit.chain import AuditEntry
 
     draft_id = editor.submitted_draft()
     r2.sign(draft_id, 1, 1, "legal", comment="无问题")
@@ -284,7 +284,7 @@ def test_signoff_is_audited_in_the_same_transaction(editor, r2, db):
 
 
 def test_refused_signoff_leaves_no_audit_entry(editor, r2, db):
-    from reviewer.audit import AuditEntry
+    from reviewer.audit.chain import AuditEntry
 
     draft_id = editor.submitted_draft(body=BLOCK_BODY)
     assert r2.sign(draft_id, 1, 1, "political").status_code == 422

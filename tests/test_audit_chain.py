@@ -17,8 +17,8 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from reviewer import audit
-from reviewer.audit import AuditEntry
+from reviewer.audit import chain as audit
+from reviewer.audit.chain import AuditEntry
 from reviewer.storage import make_session_factory
 
 KEY = b"test-audit-key-not-for-production"

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, text
 
-from reviewer import audit
-from reviewer.audit import AuditEntry
+from reviewer.audit import chain as audit
+from reviewer.audit.chain import AuditEntry
 from reviewer.cli import main
 from reviewer.storage import Account, Unit, make_session_factory
 

@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, select
 
-from reviewer import audit, exports
-from reviewer.audit_scope import EVERYTHING
-from reviewer.exports import AuditFilter, FilterError
+from reviewer.audit import chain as audit
+from reviewer.audit import exports
+from reviewer.audit.exports import AuditFilter, FilterError
+from reviewer.audit.scope import EVERYTHING
 from reviewer.storage import Account, Unit, make_session_factory
 
 KEY = b"test-audit-key-not-for-production"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from reviewer import audit
+from reviewer.audit import chain as audit
 from reviewer.config import Settings
 
 

@@ -17,7 +17,7 @@ from api_helpers import Api
 from sqlalchemy import Engine, select
 from webclient import csrf_token, login, sign_in
 
-from reviewer.audit import AuditEntry
+from reviewer.audit.chain import AuditEntry
 from reviewer.storage import Account, Unit, User, UserRole, UserUnit, make_session_factory
 
 

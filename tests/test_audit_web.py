@@ -11,8 +11,9 @@ import pytest
 from api_helpers import CLEAN_BODY, Api
 from sqlalchemy import Engine, select, text
 
-from reviewer import audit, exports
-from reviewer.audit import AuditEntry
+from reviewer.audit import chain as audit
+from reviewer.audit import exports
+from reviewer.audit.chain import AuditEntry
 from reviewer.storage import make_session_factory
 
 PASSWORD = "demo-password"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.findings import GATES
+from reviewer.engine.findings import GATES
 
 pytestmark = pytest.mark.browser
 

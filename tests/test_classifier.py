@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.classifier import LABELS, TEST_GROUPS, Classifier, decide, load_default, resolve_duty
-from reviewer.findings import Finding
+from reviewer.engine.classifier import LABELS, TEST_GROUPS, Classifier, load_default, resolve_duty
+from reviewer.engine.findings import Finding
+from reviewer.engine.training import decide
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"

@@ -10,18 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reviewer.classifier import (
-    KIND_MARK,
-    LABELS,
-    Classifier,
-    CorpusError,
-    ModelError,
-    fit,
-    load_corpus,
-    read_jsonl,
-    sha256_file,
-)
 from reviewer.cli import main
+from reviewer.engine.classifier import KIND_MARK, LABELS, Classifier, CorpusError, ModelError, sha256_file
+from reviewer.engine.training import fit, load_corpus, read_jsonl
 
 pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).resolve().parents[1] / "models" / "corpus" / "corpus.jsonl"

@@ -4,6 +4,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -138,8 +140,8 @@ def test_any_text_reviews_without_crashing_and_every_span_is_evidence(text):
 
 
 def test_installed_command_finds_its_lexicons_from_any_directory(tmp_path):
-    exe = shutil.which("reviewer")
-    assert exe, "the reviewer command is installed by pip install"
+    exe = Path(sys.executable).with_name("reviewer")  # installed beside the interpreter running the tests
+    assert exe.exists(), f"the reviewer command is installed by pip install next to {sys.executable}"
     proc = subprocess.run([exe, "check", "-", "--format", "json"], input="一带一路战略".encode(),
                           cwd=tmp_path, capture_output=True, timeout=120)
     assert proc.returncode == 1, proc.stderr.decode()
@@ -170,7 +172,7 @@ def test_wheel_install_carries_lexicons_and_finds_them_from_any_directory(tmp_pa
 
 
 def test_tampered_model_is_refused_with_a_clear_message(tmp_path, monkeypatch):
-    from reviewer.classifier import default_model_path
+    from reviewer.engine.classifier import default_model_path
 
     model = default_model_path()
     shutil.copy(model.with_suffix(".json"), tmp_path / "classifier.json")

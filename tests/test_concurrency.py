@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from reviewer.findings import GATES
+from reviewer.engine.findings import GATES
 from reviewer.storage import Account, Draft, DraftVersion, Publication, SignOff
 
 ALLOWED = {200, 201, 403, 404, 409, 422}

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from conftest import TEST_AUDIT_KEY, TEST_SECRET_KEY
 from sqlalchemy import select
 
-from reviewer import changes
-from reviewer.audit import AuditEntry
+from reviewer.audit import changes
+from reviewer.audit.chain import AuditEntry
 from reviewer.cli import main
 from reviewer.config import Settings
-from reviewer.engine import Engine
+from reviewer.engine.core import Engine
 from reviewer.storage import make_engine, make_session_factory
 
 EXTRA_TERM = "本单位自定禁用语"
@@ -151,7 +151,7 @@ def test_train_records_the_model_it_wrote_when_the_database_is_migrated(serve_en
 
 
 def test_train_without_a_database_notes_it_in_one_line_and_creates_none(monkeypatch, tmp_path, capsys):
-    from reviewer.cli_model import _record_model_change
+    from reviewer.cli.model import _record_model_change
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REVIEWER_CONFIG", raising=False)

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["reviewer.engine", "reviewer.workflow", "reviewer.audit", "reviewer.security",
-                                    "reviewer.exports", "reviewer.cli_engine"])
+@pytest.mark.parametrize("module", ["reviewer.engine.core", "reviewer.workflow", "reviewer.audit.chain", "reviewer.admin.security",
+                                    "reviewer.audit.exports", "reviewer.cli.check"])
 def test_domain_module_does_not_import_flask(module):
     code = f"import sys, {module}; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -16,6 +16,6 @@ def test_domain_module_does_not_import_flask(module):
 
 
 def test_check_command_does_not_load_the_database_layer():
-    code = "import sys, reviewer.cli_engine; print('sqlalchemy' in sys.modules)"
+    code = "import sys, reviewer.cli.check; print('sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr

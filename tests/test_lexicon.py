@@ -2,8 +2,8 @@
 
 import pytest
 
-from reviewer.lexicon import Lexicon, LexiconError
-from reviewer.normalize import view
+from reviewer.engine.lexicon import Lexicon, LexiconError
+from reviewer.engine.normalize import view
 
 HEADER = "# 测试词库\nterm\tcategory\tgate\tseverity\tsuggestion\tnote\n"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.lexicon import Lexicon
-from reviewer.normalize import view
+from reviewer.engine.lexicon import Lexicon
+from reviewer.engine.normalize import view
 
 LEXICON_DIR = Path(str(files("reviewer.lexicons")))
 FAMILIES = (

@@ -83,7 +83,7 @@ def test_migrations_build_exactly_the_schema_the_models_declare(empty_url: str) 
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    import reviewer.audit  # noqa: F401 - registers audit_entries on the shared metadata
+    import reviewer.audit.chain  # noqa: F401 - registers audit_entries on the shared metadata
     from reviewer.storage import Base
 
     upgrade(empty_url)

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.normalize import VIEWS, _table, _view_exact, view
+from reviewer.engine.normalize import VIEWS, _table, _view_exact, view
 
 # Any code point, lone surrogates included: pasted text can carry them and must never crash us.
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from webclient import csrf_token, sign_in
 
 from reviewer import workflow
-from reviewer.findings import GATES
+from reviewer.engine.findings import GATES
 from reviewer.storage import Account, Draft, FindingRow, User
 
 #: Two block findings (an ID number and a phone number) under 保密关.

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.config import load_settings
-from reviewer.engine import Engine
+from reviewer.engine.core import Engine
 
 CLEAN_NOTICE = Path(__file__).parent / "data" / "clean_notice.txt"
 
@@ -41,7 +41,7 @@ def test_id_number_with_valid_check_digit_is_blocked(engine, number):
 
 
 def test_id_number_check_digit_is_computed_per_gb11643():
-    from reviewer.patterns import id_check_digit
+    from reviewer.engine.patterns import id_check_digit
     assert id_check_digit("11010519491231002") == "x"
     assert id_check_digit("11010119900307451") == "4"
 
@@ -296,7 +296,7 @@ def test_unknown_kind_is_refused(engine):
 
 def test_default_engine_follows_the_active_settings():
     from reviewer.config import activate, deactivate
-    from reviewer.engine import default_engine
+    from reviewer.engine.core import default_engine
 
     custom = load_settings(allowed_domains="shop.example.com")
     token = activate(custom)

@@ -9,8 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from reviewer.audit import AuditEntry
-from reviewer.security import (
+from reviewer.admin.security import (
     AuthError,
     authenticate,
     change_password,
@@ -20,6 +19,7 @@ from reviewer.security import (
     new_api_token,
     verify_password,
 )
+from reviewer.audit.chain import AuditEntry
 from reviewer.storage import User
 
 PASSWORD = "demo-password"

@@ -69,8 +69,8 @@ def test_user_add_creates_user_with_roles_and_units(db_url, monkeypatch, clean_e
     with make_session_factory(engine)() as session:
         user = session.scalar(select(User).where(User.username == "newbie"))
         roles = set(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
-        from reviewer.audit import AuditEntry
-        from reviewer.security import verify_password
+        from reviewer.admin.security import verify_password
+        from reviewer.audit.chain import AuditEntry
 
         assert roles == {"editor", "reviewer"}
         assert verify_password(user.password_hash, "a-long-password-1")
@@ -91,7 +91,7 @@ def test_user_add_refuses_bad_input_with_a_chinese_message(db_url, monkeypatch, 
 
 
 def test_demo_preparation_seeds_once_with_drafts_in_several_states(clean_env):
-    from reviewer.cli_service import prepare_demo
+    from reviewer.cli.service import prepare_demo
     from reviewer.config import Settings
 
     settings = Settings(instance_path=clean_env, secret_key="s", audit_hmac_key="a")

@@ -7,7 +7,7 @@ from api_helpers import BLOCK_BODY, CLEAN_BODY
 from sqlalchemy import func, select
 
 from reviewer import workflow
-from reviewer.findings import GATES
+from reviewer.engine.findings import GATES
 from reviewer.storage import Account, Draft, DraftVersion, SignOff, User
 from reviewer.workflow import WorkflowError
 
@@ -135,7 +135,7 @@ def test_queue_omits_drafts_the_reviewer_wrote(db, users, account):
 
 
 def test_create_and_edit_write_audit_entries_with_the_version_hash(db, users, account):
-    from reviewer.audit import AuditEntry
+    from reviewer.audit.chain import AuditEntry
 
     draft = workflow.create_draft(db, users["editor1"], account.id, "标题", CLEAN_BODY, "post")
     version = workflow.edit_draft(db, users["editor1"], draft.id, "标题", CLEAN_BODY + "。", 1)

@@ -16,8 +16,8 @@ from reviewer.web import db_session
 from reviewer.web.apiauth import api_error, require_token
 
 from reviewer import workflow
+from reviewer.engine.findings import GATES, KINDS
 from reviewer.errors import ReviewerError
-from reviewer.findings import GATES, KINDS
 from reviewer.workflow import MAX_ID, WorkflowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -169,8 +169,8 @@ def _reviewer_error(exc: ReviewerError) -> Any:
 @bp.post("/tokens")
 def create_token() -> Any:
     """Exchange a username and password for a bearer token (shown once, stored hashed)."""
-    from reviewer import audit
-    from reviewer.security import AuthError, authenticate, new_api_token
+    from reviewer.admin.security import AuthError, authenticate, new_api_token
+    from reviewer.audit import chain as audit
     from reviewer.storage import ApiToken
 
     data = json_body("TokenRequest")

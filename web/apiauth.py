@@ -45,7 +45,7 @@ def require_token(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             from reviewer.web import db_session
 
-            from reviewer.security import hash_token
+            from reviewer.admin.security import hash_token
 
             plain = bearer_token()
             if plain is None:

@@ -22,8 +22,10 @@ from reviewer.web.security import current_actor, db, error_response, roles_requi
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer import audit, audit_scope, exports
-from reviewer.findings import GATE_NAMES
+from reviewer.audit import chain as audit
+from reviewer.audit import exports
+from reviewer.audit import scope as audit_scope
+from reviewer.engine.findings import GATE_NAMES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
@@ -230,7 +232,7 @@ def register() -> Any:
     """Download an account's monthly review register (月度审核台账) as XLSX (logged; 404 outside scope)."""
     import io
 
-    from reviewer import register as register_module
+    from reviewer.audit import register as register_module
 
     raw_account = (request.form.get("account_id") or "").strip()
     month = (request.form.get("month") or "").strip()

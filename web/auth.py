@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, logout_user
 from reviewer.web.security import app_settings, db, log_in, roles_required
 
-from reviewer.security import AuthError, authenticate, change_password, end_sessions
+from reviewer.admin.security import AuthError, authenticate, change_password, end_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -64,7 +64,7 @@ def login() -> Any:
 @roles_required()
 def logout() -> Any:
     """退出: ends this and every copied session by bumping the user's session epoch."""
-    from reviewer import audit
+    from reviewer.audit import chain as audit
 
     row = current_user.row
     end_sessions(db(), row)

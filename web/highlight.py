@@ -10,14 +10,14 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from reviewer.findings import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES
+from reviewer.engine.findings import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES
 
 
 @lru_cache(maxsize=1)
 def category_names() -> dict[str, str]:
     """Chinese names of the rule families, from the lexicon's categories table."""
     try:
-        from reviewer.lexicon import load_categories
+        from reviewer.engine.lexicon import load_categories
 
         return {key: cat.title for key, cat in load_categories().items()}
     except Exception:  # noqa: BLE001 - labels are cosmetic; a broken table must not break a page

@@ -154,9 +154,9 @@ def _audit_parameters() -> list[tuple[str, str, dict]]:
     """(name, Chinese description, schema) of every query parameter GET /api/v1/audit reads."""
     from reviewer.web.audit import API_DEFAULT_LIMIT, API_MAX_LIMIT
 
-    from reviewer.audit import event_names
-    from reviewer.exports import FORMATS
-    from reviewer.findings import GATES
+    from reviewer.audit.chain import event_names
+    from reviewer.audit.exports import FORMATS
+    from reviewer.engine.findings import GATES
 
     positive = {"type": "integer", "minimum": 1}
     return [

@@ -18,7 +18,7 @@ from reviewer.web.highlight import by_gate, describe, segments, summary
 from reviewer.web.security import current_actor, db, error_response, roles_required
 
 from reviewer import workflow
-from reviewer.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES
+from reviewer.engine.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES
 from reviewer.storage import FINDING_FIELDS
 from reviewer.workflow import FIELD_NAMES, WorkflowError
 

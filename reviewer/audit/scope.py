@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
-    from reviewer.exports import AuditFilter
+    from reviewer.audit.exports import AuditFilter
     from reviewer.storage import Account, Draft, User
 
 #: Roles that read the whole deployment's log whatever their units.

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from reviewer.normalize import fold_codes
+from reviewer.engine.normalize import fold_codes
 
 _BITS = 21
 _MASK = (1 << _BITS) - 1
@@ -24,7 +24,7 @@ _MASK = (1 << _BITS) - 1
 def fold_points(text: str) -> np.ndarray:
     """Code points folded as the engine folds them (NFKC, case, traditional to simplified).
 
-    The mapping is one code point to one (see ``reviewer.normalize.fold_codes``), so positions
+    The mapping is one code point to one (see ``reviewer.engine.normalize.fold_codes``), so positions
     in the folded text are positions in the original. NUL becomes a space: code 0 ends a packed
     n-gram.
     """

@@ -26,9 +26,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from reviewer import audit
-from reviewer.audit import AuditEntry
-from reviewer.audit_scope import AuditScope
+from reviewer.audit import chain as audit
+from reviewer.audit.chain import AuditEntry
+from reviewer.audit.scope import AuditScope
 
 #: The time zone people in the offices read and type dates in (China has no daylight saving).
 LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
@@ -112,7 +112,7 @@ class AuditFilter:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> AuditFilter:
         """Parse query-string or form values; empty values mean "any"; bad ones raise FilterError."""
-        from reviewer.findings import GATES
+        from reviewer.engine.findings import GATES
 
         def text(name: str) -> str | None:
             value = data.get(name)

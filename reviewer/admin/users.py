@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from reviewer.admin.units import CLI_ACTOR, find_unit
 from reviewer.config import Settings
 from reviewer.storage import ROLES, ApiToken, Unit, User, UserRole, UserUnit, utcnow
-from reviewer.units import CLI_ACTOR, find_unit
 
 
 class UserError(Exception):
@@ -30,8 +30,8 @@ class UserError(Exception):
 def create_user(session: Session, username: str, password: str, roles: Iterable[str], units: Iterable[str],
                 display_name: str | None = None, *, actor: User | None = None) -> User:
     """Insert a user with hashed password, roles and units, and audit it (the caller commits)."""
-    from reviewer import audit
-    from reviewer.security import hash_password, validate_new_password
+    from reviewer.admin.security import hash_password, validate_new_password
+    from reviewer.audit import chain as audit
 
     username = (username or "").strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
@@ -109,7 +109,7 @@ def change_roles(session: Session, username: str, add: Iterable[str] = (), remov
         for role in removed:
             session.delete(session.get(UserRole, (user.id, role)))
         session.flush()
-        from reviewer import audit
+        from reviewer.audit import chain as audit
 
         audit.record(session, "role.change", actor_name=actor_name,
                      details={"user_id": user.id, "username": user.username, "added": sorted(added),
@@ -138,7 +138,7 @@ def change_units(session: Session, username: str, add: Iterable[str] = (), remov
         for unit_id in removed:
             session.delete(session.get(UserUnit, (user.id, unit_id)))
         session.flush()
-        from reviewer import audit
+        from reviewer.audit import chain as audit
 
         audit.record(session, "user.update", actor_name=actor_name,
                      details={"user_id": user.id, "username": user.username, "field": "units",
@@ -160,8 +160,8 @@ def set_active(session: Session, username: str, active: bool, *, actor_name: str
 
     Returns the user and whether anything changed (``user.update`` is recorded only then).
     """
-    from reviewer import audit
-    from reviewer.security import end_sessions
+    from reviewer.admin.security import end_sessions
+    from reviewer.audit import chain as audit
 
     user = get_user(session, username)
     if user.active == active:
@@ -178,8 +178,8 @@ def set_active(session: Session, username: str, active: bool, *, actor_name: str
 
 def reset_password(session: Session, username: str, password: str, *, actor_name: str = CLI_ACTOR) -> User:
     """Set a new password chosen by an administrator and end the user's sessions (``password.change``)."""
-    from reviewer import audit
-    from reviewer.security import end_sessions, hash_password, validate_new_password
+    from reviewer.admin.security import end_sessions, hash_password, validate_new_password
+    from reviewer.audit import chain as audit
 
     user = get_user(session, username)
     validate_new_password(password, username=user.username)

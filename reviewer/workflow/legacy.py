@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from reviewer import audit
-from reviewer.findings import GATE_NAMES, GATES, KINDS, Finding, Report, verdict
+from reviewer.audit import chain as audit
+from reviewer.engine.findings import GATE_NAMES, GATES, KINDS, Finding, Report, verdict
 from reviewer.storage import (
     DECISIONS,
     FINDING_FIELDS,
@@ -276,7 +276,7 @@ def duty_of(account: Account) -> str | None:
 
 
 def _review_fields(texts: dict[str, str | None], kind: str, duty: str | None) -> TextCheck:
-    from reviewer.engine import default_engine
+    from reviewer.engine.core import default_engine
     from reviewer.errors import ReviewerError
 
     engine = default_engine()

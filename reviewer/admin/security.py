@@ -89,7 +89,7 @@ def _settings(settings: Settings | None) -> Settings:
 
 def _record(session: Session, event: str, user: User | None, *, name: str | None, ip: str | None,
             details: dict | None = None) -> None:
-    from reviewer import audit
+    from reviewer.audit import chain as audit
 
     audit.record(
         session,

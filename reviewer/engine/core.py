@@ -14,12 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewer import patterns
 from reviewer.config import Settings, current_settings, load_settings
+from reviewer.engine import patterns
+from reviewer.engine.findings import KINDS, Finding, Report, verdict
+from reviewer.engine.lexicon import Category, Lexicon, load_categories
+from reviewer.engine.normalize import views as all_views
 from reviewer.errors import InputError
-from reviewer.findings import KINDS, Finding, Report, verdict
-from reviewer.lexicon import Category, Lexicon, load_categories
-from reviewer.normalize import views as all_views
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 def _load_classifier(settings: Settings) -> Any:
     """The trained classifier, or None when the package ships no model yet."""
     try:
-        from reviewer import classifier
+        from reviewer.engine import classifier
     except ImportError:
         return None
     if settings.model_path is not None:
@@ -109,13 +109,12 @@ _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-def default_engine() -> Engine:
-    """The engine for the current settings (the running app's, else the environment's), loaded once.
+def load_engine(settings: Settings) -> Engine:
+    """The engine for ``settings``, loaded once per distinct engine settings for the process.
 
-    Loading takes about a second (lexicon automaton, view tables, model), so engines are kept per
-    distinct settings for the life of the process.
+    Loading takes about a second (lexicon automaton, view tables, model); apps and commands that
+    differ only in other settings share one engine.
     """
-    settings = current_settings()
     key = repr([getattr(settings, name) for name in _ENGINE_FIELDS])
     engine = _engines.get(key)
     if engine is None:
@@ -124,3 +123,8 @@ def default_engine() -> Engine:
             if engine is None:
                 engine = _engines[key] = Engine.from_settings(settings)
     return engine
+
+
+def default_engine() -> Engine:
+    """The engine for the current settings (the running app's, else the environment's)."""
+    return load_engine(current_settings())

@@ -46,7 +46,7 @@ def _confusion_table(result: dict) -> list[str]:
 
 
 def _feedback_accuracy(model: object, rows: list[dict]) -> float | None:
-    from reviewer.classifier import decide
+    from reviewer.engine.training import decide
 
     if model is None or not rows:
         return None
@@ -67,8 +67,9 @@ def train(corpus_dir: Path | None, out_dir: Path | None, feedback_file: Path | N
     """训练分类器：分组交叉验证、选择阈值、在留出集上测试并写出模型与元数据。"""
     from tqdm import tqdm
 
-    from reviewer.classifier import Classifier, CorpusError, ModelError, add_feedback, read_jsonl
-    from reviewer.classifier import train as train_model
+    from reviewer.engine.classifier import Classifier, CorpusError, ModelError
+    from reviewer.engine.training import add_feedback, read_jsonl
+    from reviewer.engine.training import train as train_model
 
     corpus_dir = corpus_dir or _package_dir("reviewer.models.corpus")
     out_dir = out_dir or _package_dir("reviewer.models")
@@ -113,11 +114,12 @@ def _record_model_change() -> None:
     """Put the new model on the audit trail when a migrated database is configured; else one note."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from reviewer import audit, changes
+    from reviewer.audit import chain as audit
+    from reviewer.audit import changes
     from reviewer.config import ConfigError, load_settings
-    from reviewer.engine import Engine
+    from reviewer.engine.core import Engine
+    from reviewer.engine.lexicon import LexiconError
     from reviewer.errors import ReviewerError
-    from reviewer.lexicon import LexiconError
 
     skipped = "模型变更未记入审计日志"
     try:
@@ -140,7 +142,8 @@ def _record_model_change() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出指标。")
 def eval_command(data_file: Path, model_path: Path | None, as_json: bool) -> None:
     """在带标注的 JSONL（text、label，可选 kind、department）上评估分类器。"""
-    from reviewer.classifier import Classifier, CorpusError, ModelError, decide, metrics, read_jsonl
+    from reviewer.engine.classifier import Classifier, CorpusError, ModelError
+    from reviewer.engine.training import decide, metrics, read_jsonl
 
     try:
         rows = read_jsonl(data_file)

@@ -25,7 +25,7 @@ MODEL_SUMMARY_KEYS: tuple[str, ...] = ("model_file", "trained_at", "corpus_sha25
 
 def recorded_fingerprint(session: Session, event: str) -> str | None:
     """The sha256 named by the newest entry of ``event`` (None when there is none, or it names none)."""
-    from reviewer.audit import AuditEntry
+    from reviewer.audit.chain import AuditEntry
 
     entry = session.scalar(select(AuditEntry).where(AuditEntry.event == event)
                            .order_by(AuditEntry.seq.desc()).limit(1))
@@ -47,7 +47,7 @@ def record_engine_changes(session: Session, engine: Any, actor_name: str) -> lis
     the trail names a model, so a deployment without a model does not log "no model" on every start.
     The caller commits.
     """
-    from reviewer import audit
+    from reviewer.audit import chain as audit
 
     # Take the chain lock before reading, so two processes starting together cannot both record.
     audit._lock_chain(session)
@@ -66,7 +66,7 @@ def record_engine_changes(session: Session, engine: Any, actor_name: str) -> lis
 
 
 def _has_entry(session: Session, event: str) -> bool:
-    from reviewer.audit import AuditEntry
+    from reviewer.audit.chain import AuditEntry
 
     return session.scalar(select(AuditEntry.seq).where(AuditEntry.event == event).limit(1)) is not None
 
@@ -77,7 +77,7 @@ def record_in_database(settings: Settings, actor_name: str, engine: Any = None) 
     ``engine`` defaults to the engine the running service would build from ``settings``.
     """
     from reviewer.config import activate, deactivate
-    from reviewer.engine import default_engine
+    from reviewer.engine.core import default_engine
     from reviewer.storage import make_engine, make_session_factory
 
     if engine is None:

@@ -58,7 +58,7 @@ def _unique_unit_name(session: Session, name: str, *, except_id: int | None = No
 
 def _record(session: Session, event: str, actor_name: str, *, unit_id: int | None,
             account_id: int | None = None, details: dict) -> None:
-    from reviewer import audit
+    from reviewer.audit import chain as audit
 
     audit.record(session, event, actor_name=actor_name, unit_id=unit_id, account_id=account_id, details=details)
 

@@ -52,7 +52,7 @@ def instance_secret(path: Path) -> str:
 
 
 def _demo_keys(settings: Settings) -> Settings:
-    from reviewer import audit
+    from reviewer.audit import chain as audit
 
     notes = []
     if not settings.secret_key:
@@ -80,7 +80,7 @@ def _database_error(exc: Exception, url: str) -> None:
 
 def prepare_demo(settings: Settings) -> bool:
     """Migrate the database and seed it when empty; True when demo data was added."""
-    from reviewer import demo
+    from reviewer.admin import demo
     from reviewer.storage import make_engine, make_session_factory, upgrade
 
     url = settings.effective_database_url
@@ -99,7 +99,7 @@ def prepare_demo(settings: Settings) -> bool:
 
 
 def _print_banner(host: str, port: int, demo_mode: bool) -> None:
-    from reviewer import demo
+    from reviewer.admin import demo
 
     shown = DEMO_URL_HOST if host in ("0.0.0.0", "::", "") else host
     click.echo(f"政务新媒体发布前审核助手已启动：http://{shown}:{port}")
@@ -161,9 +161,10 @@ def _record_engine_changes(settings: Settings) -> None:
     """Put a changed lexicon or model on record before serving (issue 5), and say so."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from reviewer import audit, changes
+    from reviewer.audit import chain as audit
+    from reviewer.audit import changes
+    from reviewer.engine.lexicon import LexiconError
     from reviewer.errors import ReviewerError
-    from reviewer.lexicon import LexiconError
 
     try:
         written = changes.record_in_database(settings, SERVICE_ACTOR)
@@ -223,9 +224,9 @@ def user_add(username: str, roles: tuple[str, ...], units: tuple[str, ...], disp
     """新建用户 USERNAME。"""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from reviewer import users
-    from reviewer.security import AuthError
-    from reviewer.units import UnitError
+    from reviewer.admin import users
+    from reviewer.admin.security import AuthError
+    from reviewer.admin.units import UnitError
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -22,7 +22,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from reviewer.audit_scope import EVERYTHING
+from reviewer.audit.scope import EVERYTHING
 from reviewer.config import ConfigError, load_settings
 
 HASH_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -44,7 +44,7 @@ def _actor() -> str:
 @contextmanager
 def _session() -> Iterator[Session]:
     """A session on the configured database carrying the configured audit key."""
-    from reviewer.audit import AuditKeyError, hmac_key
+    from reviewer.audit.chain import AuditKeyError, hmac_key
     from reviewer.storage import make_engine, make_session_factory
 
     try:
@@ -90,7 +90,7 @@ def audit() -> None:
 @click.option("--anchor", "anchor_hash", default=None, metavar="HASH", help="此前打印的链头哈希，检查是否仍在链中。")
 def verify(anchor_hash: str | None) -> None:
     """校验审计日志链；发现问题时指出第一个损坏的条目并以非零状态退出。"""
-    from reviewer import audit as audit_log
+    from reviewer.audit import chain as audit_log
 
     if anchor_hash is not None and not HASH_RE.match(anchor_hash.strip()):
         _fail(f"锚点格式不正确：{anchor_hash!r}，应为 64 位十六进制哈希。")
@@ -107,7 +107,7 @@ def verify(anchor_hash: str | None) -> None:
 @audit.command()
 def anchor() -> None:
     """打印当前链头哈希（锚点），请保存在数据库之外，例如随月度审核台账归档。"""
-    from reviewer import audit as audit_log
+    from reviewer.audit import chain as audit_log
 
     with _session() as session:
         seq, head_hash = audit_log.head(session)
@@ -128,7 +128,7 @@ def anchor() -> None:
 @click.option("--draft", "draft_id", default=None, help="稿件 ID。")
 def export(fmt: str, out: str | None, **filters: str | None) -> None:
     """按条件导出整个部署的审计日志（不按单位限制；流式写出，导出本身也记入审计日志）。"""
-    from reviewer import exports
+    from reviewer.audit import exports
 
     try:
         fmt = exports.check_format(fmt)
@@ -161,8 +161,8 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
 @click.option("--out", default=None, help="输出的 xlsx 文件。")
 def register(account_id: str | None, month: str | None, out: str | None) -> None:
     """生成某账号某月的月度审核台账（xlsx；任何单位的账号均可，不按单位限制）。"""
-    from reviewer import exports
-    from reviewer import register as register_module
+    from reviewer.audit import exports
+    from reviewer.audit import register as register_module
 
     if not account_id or not account_id.strip().isdigit():
         _fail("请用 --account 指定账号 ID（正整数）。")

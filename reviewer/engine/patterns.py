@@ -18,9 +18,9 @@ from importlib import resources
 
 import numpy as np
 
-from reviewer.findings import Finding
-from reviewer.lexicon import Category
-from reviewer.normalize import View
+from reviewer.engine.findings import Finding
+from reviewer.engine.lexicon import Category
+from reviewer.engine.normalize import View
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10x98765432"

@@ -15,10 +15,10 @@ from pathlib import Path
 import click
 
 from reviewer.config import ConfigError, load_settings
-from reviewer.engine import Engine
+from reviewer.engine.core import Engine
+from reviewer.engine.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES, Report
+from reviewer.engine.lexicon import LexiconError
 from reviewer.errors import ReviewerError
-from reviewer.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES, Report
-from reviewer.lexicon import LexiconError
 
 EXIT_USAGE = 2
 

@@ -12,16 +12,16 @@ import click
 
 #: command name -> "module:attribute"; each area registers its commands here and nowhere else.
 COMMANDS: dict[str, str] = {
-    "check": "reviewer.cli_engine:check",
-    "scan": "reviewer.cli_engine:scan",
-    "train": "reviewer.cli_model:train",
-    "eval": "reviewer.cli_model:eval_command",
-    "serve": "reviewer.cli_service:serve",
-    "db": "reviewer.cli_service:db",
-    "user": "reviewer.cli_admin:user",
-    "unit": "reviewer.cli_admin:unit",
-    "account": "reviewer.cli_admin:account",
-    "audit": "reviewer.cli_audit:audit",
+    "check": "reviewer.cli.check:check",
+    "scan": "reviewer.cli.check:scan",
+    "train": "reviewer.cli.model:train",
+    "eval": "reviewer.cli.model:eval_command",
+    "serve": "reviewer.cli.service:serve",
+    "db": "reviewer.cli.service:db",
+    "user": "reviewer.cli.admin:user",
+    "unit": "reviewer.cli.admin:unit",
+    "account": "reviewer.cli.admin:account",
+    "audit": "reviewer.cli.audit:audit",
 }
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
-from reviewer.cli_service import _database_error, _settings, fail, user
+from reviewer.cli.service import _database_error, _settings, fail, user
 from reviewer.storage import PLATFORMS, ROLES
 
 STATUS = {True: "启用", False: "停用"}
@@ -27,11 +27,11 @@ def admin_session() -> Iterator[Session]:
     """A session on the configured, migrated database, committed once if the command succeeds."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from reviewer import changes
-    from reviewer.security import AuthError
+    from reviewer.admin.security import AuthError
+    from reviewer.admin.units import UnitError
+    from reviewer.admin.users import UserError
+    from reviewer.audit import changes
     from reviewer.storage import make_engine, make_session_factory
-    from reviewer.units import UnitError
-    from reviewer.users import UserError
 
     settings = _settings()
     reason = changes.unavailable_reason(settings)
@@ -81,7 +81,7 @@ def unit() -> None:
 @click.option("--parent", default=None, help="上级单位（名称或编号）；不指定则为顶级单位")
 def unit_add(name: str, parent: str | None) -> None:
     """新建单位 NAME。"""
-    from reviewer import units
+    from reviewer.admin import units
 
     with admin_session() as session:
         created = units.add_unit(session, name, parent, actor_name=cli_actor())
@@ -97,7 +97,7 @@ def unit_add(name: str, parent: str | None) -> None:
 @click.option("--root", "make_root", is_flag=True, help="改为顶级单位")
 def unit_set(unit_ref: str, name: str | None, parent: str | None, make_root: bool) -> None:
     """修改单位 UNIT（名称或编号）的名称或上级单位。"""
-    from reviewer import units
+    from reviewer.admin import units
 
     with admin_session() as session:
         changed, changes = units.update_unit(session, unit_ref, name=name, parent=parent, make_root=make_root, actor_name=cli_actor())
@@ -111,7 +111,7 @@ def unit_set(unit_ref: str, name: str | None, parent: str | None, make_root: boo
 @unit.command("list")
 def unit_list() -> None:
     """按层级列出全部单位。"""
-    from reviewer import units
+    from reviewer.admin import units
 
     with admin_session() as session:
         lines = [f"{'  ' * line.depth}{line.unit.name}（编号 {line.unit.id}，账号 {line.accounts} 个）"
@@ -138,7 +138,7 @@ def account() -> None:
 def account_add(name: str, platform: str, unit_ref: str, levels: str, department: str | None,
                 duty: str | None) -> None:
     """新建账号 NAME。"""
-    from reviewer import units
+    from reviewer.admin import units
 
     review_levels = _number(levels, "审核级数", " 1、2 或 3")
     with admin_session() as session:
@@ -155,7 +155,7 @@ def account_add(name: str, platform: str, unit_ref: str, levels: str, department
 @click.option("--active/--inactive", default=None, help="启用或停用账号")
 def account_set(account_id: str, levels: str | None, duty: str | None, active: bool | None) -> None:
     """修改编号为 ID 的账号。"""
-    from reviewer import units
+    from reviewer.admin import units
 
     number = _number(account_id, "账号编号", "正整数")
     review_levels = _number(levels, "审核级数", " 1、2 或 3") if levels is not None else None
@@ -177,7 +177,7 @@ def _shown(value: object) -> str:
 @account.command("list")
 def account_list() -> None:
     """列出全部账号。"""
-    from reviewer import units
+    from reviewer.admin import units
 
     with admin_session() as session:
         lines = [f"{a.id:>4}  {a.name}  {a.platform}  {unit_name}  {a.review_levels} 级审核  "
@@ -195,7 +195,7 @@ def account_list() -> None:
 @click.option("--remove", "remove", multiple=True, help="移除角色，可重复")
 def user_roles(username: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
     """增减用户 USERNAME 的角色。"""
-    from reviewer import users
+    from reviewer.admin import users
 
     _require_some(add, remove)
     with admin_session() as session:
@@ -210,7 +210,7 @@ def user_roles(username: str, add: tuple[str, ...], remove: tuple[str, ...]) -> 
 @click.option("--remove", "remove", multiple=True, help="移出单位（名称或编号），可重复")
 def user_units(username: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
     """增减用户 USERNAME 所属的单位。"""
-    from reviewer import users
+    from reviewer.admin import users
 
     _require_some(add, remove)
     with admin_session() as session:
@@ -235,7 +235,7 @@ def _change_line(username: str, what: str, added: list[str], removed: list[str],
 @click.argument("username")
 def user_disable(username: str) -> None:
     """停用用户 USERNAME：同时结束其全部会话并吊销其接口令牌。"""
-    from reviewer import users
+    from reviewer.admin import users
 
     with admin_session() as session:
         changed, did = users.set_active(session, username, False, actor_name=cli_actor())
@@ -248,7 +248,7 @@ def user_disable(username: str) -> None:
 @click.argument("username")
 def user_enable(username: str) -> None:
     """重新启用用户 USERNAME。"""
-    from reviewer import users
+    from reviewer.admin import users
 
     with admin_session() as session:
         changed, did = users.set_active(session, username, True, actor_name=cli_actor())
@@ -261,7 +261,7 @@ def user_enable(username: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（一行），便于脚本调用")
 def user_password(username: str, password_stdin: bool) -> None:
     """重设用户 USERNAME 的密码，并结束其全部会话。"""
-    from reviewer import users
+    from reviewer.admin import users
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -276,8 +276,8 @@ def user_password(username: str, password_stdin: bool) -> None:
 @user.command("list")
 def user_list() -> None:
     """列出全部用户、角色、所属单位与状态。"""
-    from reviewer import users
-    from reviewer.demo import ROLE_NAMES
+    from reviewer.admin import users
+    from reviewer.admin.demo import ROLE_NAMES
 
     with admin_session() as session:
         lines = []

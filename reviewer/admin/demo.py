@@ -65,7 +65,7 @@ def seed(session: Session, *, password_hash: str | None = None) -> dict[str, int
 
     ``password_hash`` lets callers hash ``demo-password`` once and reuse it (tests seed often).
     """
-    from reviewer.security import hash_password
+    from reviewer.admin.security import hash_password
 
     password_hash = password_hash or hash_password(DEMO_PASSWORD)
     units: dict[str, Unit] = {}
@@ -110,7 +110,7 @@ DRAFTS: tuple[tuple[str, str, str, str], ...] = (
 def seed_with_drafts(session: Session, *, password_hash: str | None = None) -> dict[str, int]:
     """The demo data plus drafts in several states, made through the workflow (and so audited)."""
     from reviewer import workflow
-    from reviewer.findings import GATES
+    from reviewer.engine.findings import GATES
 
     ids = seed(session, password_hash=password_hash)
     users = {name: session.get(User, user_id) for name, user_id in ids.items()}

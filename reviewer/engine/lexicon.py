@@ -25,8 +25,8 @@ from pathlib import Path
 
 import ahocorasick
 
-from reviewer.findings import GATES, SEVERITIES, Finding
-from reviewer.normalize import View, view
+from reviewer.engine.findings import GATES, SEVERITIES, Finding
+from reviewer.engine.normalize import View, view
 
 TSV_COLUMNS = ("term", "category", "gate", "severity", "suggestion", "note")
 ALLOW_COLUMNS = ("term", "note")

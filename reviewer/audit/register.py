@@ -21,9 +21,9 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer import audit
-from reviewer.exports import LOCAL_TZ, FilterError, local_time, safe_cell
-from reviewer.findings import GATE_NAMES, GATES
+from reviewer.audit import chain as audit
+from reviewer.audit.exports import LOCAL_TZ, FilterError, local_time, safe_cell
+from reviewer.engine.findings import GATE_NAMES, GATES
 from reviewer.storage import (
     Account,
     Draft,
