@@ -47,8 +47,8 @@ def peak_rss_mb() -> float:
 def generate(url: str, count: int) -> float:
     """Fill the database with ``count`` valid chained entries; returns the seconds it took."""
     from reviewer.audit import chain as audit
-    from reviewer.engine.findings import GATES
     from reviewer.storage import make_engine, upgrade
+    from reviewer.vocabulary import GATES
 
     upgrade(url)
     engine = make_engine(url)

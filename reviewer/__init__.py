@@ -10,9 +10,10 @@ __version__ = "0.1.0"
 
 def review(text: str, kind: str = "post", **options: object) -> dict:
     """Review one text and return the JSON report (verdict, findings, labels)."""
-    from reviewer.engine.core import default_engine
+    from reviewer.config import load_settings
+    from reviewer.engine.core import load_engine
 
-    return default_engine().review(text, kind=kind, **options).to_dict()
+    return load_engine(load_settings()).review(text, kind=kind, **options).to_dict()
 
 
 __all__ = ["review", "__version__"]

@@ -2,14 +2,16 @@
 
 Values come, in this order of precedence, from environment variables, from a TOML file named by
 ``REVIEWER_CONFIG`` (or passed explicitly), and from the defaults below. Secrets (the session key,
-the audit HMAC key) belong in the environment or in a file outside the database.
+the audit HMAC key) belong in the environment or in a file outside the database. Settings are
+read once at start-up (``reviewer.bootstrap``) and handed to what needs them.
+
+May import: (nothing of reviewer)
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -128,25 +130,3 @@ def load_settings(config_file: str | os.PathLike | None = None, **overrides: obj
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings()
     return replace(settings, **{k: _coerce(k, v) for k, v in values.items()})
-
-
-_active: ContextVar[Settings | None] = ContextVar("reviewer_settings", default=None)
-
-
-def current_settings() -> Settings:
-    """The settings of the application serving this request (see ``activate``), else the environment's.
-
-    Lets domain code (the audit key, the login lockout) follow the running app's settings
-    without importing the web framework.
-    """
-    return _active.get() or load_settings()
-
-
-def activate(settings: Settings) -> Token:
-    """Make ``settings`` current for this thread of work; pass the token to ``deactivate``."""
-    return _active.set(settings)
-
-
-def deactivate(token: Token) -> None:
-    """Undo ``activate``."""
-    _active.reset(token)

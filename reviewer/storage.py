@@ -1,9 +1,11 @@
-"""Storage: the workflow's tables, and how to connect to and migrate the database.
+"""Storage: the tables, and how to connect to, walk and migrate the database.
 
 The constraints that protect the review rules (one sign-off per version, level and gate; immutable
 numbered versions; allowed enum values) live in the database itself, so a bug or a race in the
 application cannot write a state the rules forbid. The schema is created only by Alembic
 (``reviewer/migrations``); the ORM classes here mirror the migrations (0001 and later).
+
+May import: reviewer.vocabulary, reviewer.config
 """
 
 from __future__ import annotations
@@ -25,17 +27,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-PLATFORMS: tuple[str, ...] = ("微信", "微博", "客户端", "抖音", "头条", "其他")
-ROLES: tuple[str, ...] = ("editor", "reviewer", "publisher", "auditor", "admin")
-DRAFT_STATUSES: tuple[str, ...] = ("draft", "in_review", "returned", "approved", "published")
-DECISIONS: tuple[str, ...] = ("approve", "reject")
-#: The fields of a version the engine reviews, in display order; a reply's citizen message is the
-#: citizen's own words, not the account's, so it is never among them.
-FINDING_FIELDS: tuple[str, ...] = ("title", "body")
+from reviewer.config import Settings
+from reviewer.vocabulary import DECISIONS, DRAFT_STATUSES, FINDING_FIELDS, KINDS, LEVELS, PLATFORMS, ROLES
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 NAMING_CONVENTION = {
@@ -98,7 +97,7 @@ class Unit(Base):
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint("review_levels BETWEEN 1 AND 3", name="review_levels"),
+        CheckConstraint(f"review_levels BETWEEN {min(LEVELS)} AND {max(LEVELS)}", name="review_levels"),
         CheckConstraint(in_list("platform", PLATFORMS), name="platform"),
         Index("ix_accounts_platform_name", "platform", "name", unique=True),
     )
@@ -128,7 +127,6 @@ class User(Base):
 
     def role_names(self) -> set[str]:
         """The user's roles as a set of strings (one query per call; callers keep the result)."""
-        from sqlalchemy import select
         from sqlalchemy.orm import object_session
 
         session = object_session(self)
@@ -166,7 +164,7 @@ class ApiToken(Base):
 class Draft(Base):
     __tablename__ = "drafts"
     __table_args__ = (
-        CheckConstraint(in_list("kind", ("post", "reply")), name="kind"),
+        CheckConstraint(in_list("kind", KINDS), name="kind"),
         CheckConstraint(in_list("status", DRAFT_STATUSES), name="status"),
     )
 
@@ -241,7 +239,7 @@ class SignOff(Base):
     __table_args__ = (
         UniqueConstraint("version_id", "level", "gate"),
         CheckConstraint(in_list("decision", DECISIONS), name="decision"),
-        CheckConstraint("level BETWEEN 1 AND 3", name="level"),
+        CheckConstraint(f"level BETWEEN {min(LEVELS)} AND {max(LEVELS)}", name="level"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -297,9 +295,42 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
-    """Sessions that keep loaded objects usable after commit (views render after the commit)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, **context: object) -> sessionmaker:
+    """Sessions that keep loaded objects usable after commit (views render after the commit).
+
+    ``context`` is what start-up built for the domain (``reviewer.bootstrap``): the settings, the
+    review engine, the audit key. Every session of the factory carries it in ``Session.info``, so
+    domain functions, which all take a session, receive their dependencies with it.
+    """
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(context))
+
+
+def context_of(session: Session, name: str) -> object:
+    """A dependency start-up bound to ``session`` (see ``make_session_factory``)."""
+    try:
+        return session.info[name]
+    except KeyError:
+        raise RuntimeError(f"session has no {name!r}: build sessions with reviewer.bootstrap") from None
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings bound to ``session`` at start-up."""
+    return context_of(session, "settings")  # type: ignore[return-value]
+
+
+def descendant_unit_ids(session: Session, roots: object) -> set[int]:
+    """``roots`` and every unit below them in the tree: the one walk of the unit tree."""
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    seen: set[int] = set()
+    stack = list(roots)  # type: ignore[call-overload]
+    while stack:
+        unit_id = stack.pop()
+        if unit_id not in seen:
+            seen.add(unit_id)
+            stack.extend(children.get(unit_id, ()))
+    return seen
 
 
 def alembic_config(url: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer.engine.findings import GATES
+from reviewer.vocabulary import GATES
 
 CLEAN_BODY = "本市将于国庆期间在人民公园举办文化旅游节，设有非遗展示、文创市集等活动，欢迎广大市民游客参加。"
 BLOCK_BODY = "记者从会上获悉，台湾总统选举结果公布后，本市文旅市场保持平稳，节日期间接待游客同比增长。"

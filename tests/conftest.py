@@ -39,11 +39,11 @@ CHROMIUM_ARGS = [
 
 
 def _seed(url: str, password_hash: str) -> None:
-    from reviewer.admin import demo
+    from reviewer import demo
 
     engine = make_engine(url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine, audit_key=TEST_AUDIT_KEY.encode())() as session:
             demo.seed(session, password_hash=password_hash)
             session.commit()
     finally:
@@ -146,11 +146,19 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine):
+def services(settings: Settings, engine: Engine):
+    """The test's dependencies as start-up wires them (``reviewer.bootstrap``), on the test database."""
+    from reviewer.bootstrap import bootstrap
+
+    return bootstrap(settings, database=engine)
+
+
+@pytest.fixture
+def app(settings: Settings, services):
     """The Flask app on the test database (migrated, demo data seeded)."""
     from reviewer.web import create_app
 
-    application = create_app(settings, session_factory=make_session_factory(engine))
+    application = create_app(settings, services=services)
     application.config["TESTING"] = True
     return application
 
@@ -162,9 +170,9 @@ def client(app):
 
 
 @pytest.fixture
-def db(engine: Engine) -> Iterator[Session]:
-    """A session on the app's database, for arranging and inspecting data directly."""
-    with make_session_factory(engine)() as session:
+def db(services) -> Iterator[Session]:
+    """A session on the app's database, wired like the app's, for arranging and inspecting data."""
+    with services.session_factory() as session:
         yield session
 
 

@@ -12,16 +12,7 @@ from sqlalchemy import func, select
 from reviewer.admin.security import verify_password
 from reviewer.audit.chain import AuditEntry, verify
 from reviewer.cli import main
-from reviewer.storage import (
-    Account,
-    ApiToken,
-    Unit,
-    User,
-    UserRole,
-    UserUnit,
-    make_engine,
-    make_session_factory,
-)
+from reviewer.storage import Account, ApiToken, Unit, User, UserRole, UserUnit, make_engine, make_session_factory
 
 
 @pytest.fixture

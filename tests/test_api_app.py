@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reviewer.config import Settings
-from reviewer.storage import Draft, make_engine, make_session_factory
+from reviewer.storage import Draft, make_engine
 
 
 def test_a_failure_midway_leaves_nothing_written(api_as, db, monkeypatch, app):
@@ -39,7 +39,7 @@ def test_an_error_answer_after_a_write_rolls_the_write_back(api_as, db, monkeypa
 
     def refusing_record(session, event, **kw):
         if event == "draft.submit":
-            raise WorkflowError("invalid_state", "模拟：状态已写入之后才发现的拒绝", 409)
+            raise WorkflowError("invalid_state", "模拟：状态已写入之后才发现的拒绝")
         return real_record(session, event, **kw)
 
     monkeypatch.setattr(audit, "record", refusing_record)
@@ -48,11 +48,12 @@ def test_an_error_answer_after_a_write_rolls_the_write_back(api_as, db, monkeypa
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    from reviewer.bootstrap import bootstrap
     from reviewer.web import create_app
 
     url = f"sqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}"
     settings = Settings(instance_path=tmp_path, database_url=url, secret_key="s", audit_hmac_key="a")
-    app = create_app(settings, session_factory=make_session_factory(make_engine(url)))
+    app = create_app(settings, services=bootstrap(settings, database=make_engine(url)))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api_helpers import CLEAN_BODY
 
-from reviewer.engine.findings import GATES
+from reviewer.vocabulary import GATES
 
 
 def test_second_level_cannot_sign_before_the_first(editor, r3):

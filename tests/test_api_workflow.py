@@ -7,8 +7,8 @@ from api_helpers import BLOCK_BODY, CLEAN_BODY, block_finding
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from reviewer.engine.findings import GATES
 from reviewer.storage import DraftVersion, SignOff, User
+from reviewer.vocabulary import GATES
 
 
 def test_create_draft_answers_id_version_and_status(editor):

@@ -84,7 +84,7 @@ def test_export_writes_a_csv_file_and_logs_itself(run, logged: Engine, tmp_path:
     lines = out.read_bytes().decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 3
     entry = last_entry(logged)
-    assert entry.event == "export" and entry.actor_name.startswith("cli")
+    assert entry.event == "export" and entry.actor_name.startswith("命令行")
 
 
 def test_export_covers_every_unit_of_the_deployment(run, logged: Engine, tmp_path: Path) -> None:

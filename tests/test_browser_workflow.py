@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.engine.findings import GATES
+from reviewer.vocabulary import GATES
 
 pytestmark = pytest.mark.browser
 

@@ -166,3 +166,18 @@ def test_seed_documents_raise_almost_no_classifier_findings(model: Classifier) -
     assert paragraphs
     flagged = [p for p in paragraphs if model.assess(p, kind="post", judged=POST)[1]]
     assert len(flagged) / len(paragraphs) <= 0.03, flagged[:5]
+
+
+def test_a_deployments_categories_file_sets_the_gate_of_classifier_findings(tmp_path) -> None:
+    from reviewer.config import load_settings
+    from reviewer.engine import Engine
+
+    (tmp_path / "categories.tsv").write_text(
+        "category\tgate\tseverity\tname\tcovers\nrude\ttext\tblock\t雷人雷语\t本单位把粗鲁回复列为禁止发布\n",
+        encoding="utf-8")
+    text = "你自己不会看公告吗？别再来烦我们了。"
+    shipped = Engine.from_settings(load_settings()).review(text, kind="reply")
+    custom = Engine.from_settings(load_settings(lexicon_dirs=str(tmp_path))).review(text, kind="reply")
+    assert [(f.gate, f.severity) for f in shipped.findings if f.category == "rude"] == [("policy", "review")]
+    assert [(f.gate, f.severity) for f in custom.findings if f.category == "rude"] == [("text", "block")]
+    assert custom.verdict == "block"

@@ -15,8 +15,8 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from reviewer.engine.findings import GATES
 from reviewer.storage import Account, Draft, DraftVersion, Publication, SignOff
+from reviewer.vocabulary import GATES
 
 ALLOWED = {200, 201, 403, 404, 409, 422}
 ROUNDS = 40

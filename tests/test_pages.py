@@ -9,8 +9,8 @@ from sqlalchemy import select
 from webclient import csrf_token, sign_in
 
 from reviewer import workflow
-from reviewer.engine.findings import GATES
 from reviewer.storage import Account, Draft, FindingRow, User
+from reviewer.vocabulary import GATES
 
 #: Two block findings (an ID number and a phone number) under 保密关.
 BLOCK_TEXT = "市民张先生身份证号110101199003078515，联系电话13812345678，相关业务已办理完毕。"
@@ -55,8 +55,8 @@ def sign_level(session, draft_id: int, reviewer: str, level: int, decision: str 
     draft = session.get(Draft, draft_id)
     for gate in GATES:
         mine = {fid: r for fid, r in overrides.items() if session.get(FindingRow, fid).gate == gate}
-        workflow.sign_off(session, user(session, reviewer), draft_id, draft.current_version, level, gate,
-                          decision, "同意", mine)
+        workflow.sign_off(session, user(session, reviewer), draft_id,
+                          workflow.SignOffRequest(draft.current_version, level, gate, decision, "同意", mine))
     session.commit()
 
 

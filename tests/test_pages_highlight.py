@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from reviewer.web.diff import changed, diff_pieces
 from reviewer.web.highlight import by_gate, segments, summary
 

@@ -1,6 +1,7 @@
 """Every route of the app, walked with every role: the expected status, and never a 500.
 
-Each route lists the roles it serves and whether it is scoped to one draft. A user lacking the
+Each route says whether it is scoped to one draft; the roles it serves come from the capability
+its view declares and the permission table (reviewer.permissions), never from a list kept here. A user lacking the
 role gets 403; a user of another unit asking for a draft of ours gets 404, whatever the route;
 the anonymous visitor is sent to the login page (pages) or answered 401 (API). Request bodies are
 chosen to pass the access checks and then be refused by a later rule (stale version, empty text),
@@ -16,11 +17,9 @@ from sqlalchemy import select
 from webclient import csrf_token, sign_in
 
 from reviewer import workflow
+from reviewer.permissions import CAPABILITIES, allows
 from reviewer.storage import Account, User
 
-ANY = frozenset({"editor", "reviewer", "publisher", "auditor", "admin"})
-PUBLIC = frozenset({"*"})
-AUDIT = frozenset({"auditor", "admin"})
 #: who walks: label -> (username, roles); ``other_unit`` holds editor and reviewer in 邻县.
 WALKERS: dict[str, tuple[str | None, frozenset[str]]] = {
     "anonymous": (None, frozenset()),
@@ -43,7 +42,6 @@ class Route:
     method: str
     path: str
     ok: int
-    roles: frozenset[str]
     scoped: bool = False
     form: dict | None = None
     json: dict | None = None
@@ -57,72 +55,80 @@ class Route:
 
 STALE = "999"
 ROUTES: tuple[Route, ...] = (
-    Route("healthz", "GET", "/healthz", 200, PUBLIC),
-    Route("static", "GET", "/static/app.css", 200, PUBLIC),
-    Route("auth.login", "GET", "/login", 302, PUBLIC, anonymous=200),
-    Route("auth.login", "POST", "/login", 200, PUBLIC, form={"username": "", "password": ""}),
-    Route("auth.password", "GET", "/password", 200, ANY),
-    Route("auth.password", "POST", "/password", 422, ANY,
+    Route("healthz", "GET", "/healthz", 200),
+    Route("static", "GET", "/static/app.css", 200),
+    Route("auth.login", "GET", "/login", 302, anonymous=200),
+    Route("auth.login", "POST", "/login", 200, form={"username": "", "password": ""}),
+    Route("auth.password", "GET", "/password", 200),
+    Route("auth.password", "POST", "/password", 422,
           form={"old_password": "wrong", "new_password": "a-long-new-password",
                 "confirm_password": "a-long-new-password"}),
-    Route("pages.home", "GET", "/", 302, ANY),
-    Route("pages.all_drafts", "GET", "/all", 200, ANY),
-    Route("pages.drafts", "GET", "/drafts", 200, frozenset({"editor"})),
-    Route("pages.new_draft", "GET", "/drafts/new", 200, frozenset({"editor"})),
-    Route("pages.new_draft", "POST", "/drafts/new", 422, frozenset({"editor"}),
+    Route("pages.home", "GET", "/", 302),
+    Route("pages.all_drafts", "GET", "/all", 200),
+    Route("pages.drafts", "GET", "/drafts", 200),
+    Route("pages.new_draft", "GET", "/drafts/new", 200),
+    Route("pages.new_draft", "POST", "/drafts/new", 422,
           form={"account_id": ACCOUNT, "kind": "post", "title": "标题", "body": ""}),
-    Route("pages.check", "POST", "/check", 422, frozenset({"editor"}), json={"kind": "post", "body": ""}),
-    Route("pages.draft", "GET", f"/drafts/{DRAFT}", 200, ANY, scoped=True),
-    Route("pages.edit_draft", "GET", f"/drafts/{DRAFT}/edit", 200, frozenset({"editor"}), scoped=True),
-    Route("pages.edit_draft", "POST", f"/drafts/{DRAFT}/edit", 409, frozenset({"editor"}), scoped=True,
+    Route("pages.check", "POST", "/check", 422, json={"kind": "post", "body": ""}),
+    Route("pages.draft", "GET", f"/drafts/{DRAFT}", 200, scoped=True),
+    Route("pages.edit_draft", "GET", f"/drafts/{DRAFT}/edit", 200, scoped=True),
+    Route("pages.edit_draft", "POST", f"/drafts/{DRAFT}/edit", 409, scoped=True,
           form={"title": "标题", "body": "正文", "base_version": STALE, "action": "save"}),
-    Route("pages.submit_draft", "POST", f"/drafts/{DRAFT}/submit", 409, frozenset({"editor"}), scoped=True,
+    Route("pages.submit_draft", "POST", f"/drafts/{DRAFT}/submit", 409, scoped=True,
           form={}),
-    Route("pages.history", "GET", f"/drafts/{DRAFT}/history", 200, ANY, scoped=True),
-    Route("pages.queue", "GET", "/queue", 200, frozenset({"reviewer"})),
-    Route("pages.review", "GET", f"/drafts/{DRAFT}/review", 200, frozenset({"reviewer"}), scoped=True),
-    Route("pages.signoff", "POST", f"/drafts/{DRAFT}/signoff", 409, frozenset({"reviewer"}), scoped=True,
+    Route("pages.history", "GET", f"/drafts/{DRAFT}/history", 200, scoped=True),
+    Route("pages.queue", "GET", "/queue", 200),
+    Route("pages.review", "GET", f"/drafts/{DRAFT}/review", 200, scoped=True),
+    Route("pages.signoff", "POST", f"/drafts/{DRAFT}/signoff", 409, scoped=True,
           form={"version": STALE, "level": "1", "gate": "political", "decision": "approve"}),
-    Route("pages.publish_queue", "GET", "/publish", 200, frozenset({"publisher"})),
-    Route("pages.publish", "GET", f"/drafts/{DRAFT}/publish", 200, frozenset({"publisher"}), scoped=True),
-    Route("pages.publish", "POST", f"/drafts/{DRAFT}/publish", 409, frozenset({"publisher"}), scoped=True,
+    Route("pages.publish_queue", "GET", "/publish", 200),
+    Route("pages.publish", "GET", f"/drafts/{DRAFT}/publish", 200, scoped=True),
+    Route("pages.publish", "POST", f"/drafts/{DRAFT}/publish", 409, scoped=True,
           form={"version": STALE, "url": "https://www.gov.cn/"}),
-    Route("audit.index", "GET", "/audit/", 200, AUDIT),
-    Route("audit.timeline", "GET", f"/audit/drafts/{DRAFT}", 200, AUDIT),
-    Route("audit.verify", "POST", "/audit/verify", 200, AUDIT, form={}),
-    Route("audit.export", "POST", "/audit/export", 200, AUDIT, form={"format": "csv"}),
-    Route("audit.register", "POST", "/audit/register", 422, AUDIT, form={"account_id": "", "month": ""}),
-    Route("api.openapi", "GET", "/api/v1/openapi.json", 200, PUBLIC),
-    Route("api.create_token", "POST", "/api/v1/tokens", 401, PUBLIC,
+    Route("audit.index", "GET", "/audit/", 200),
+    Route("audit.timeline", "GET", f"/audit/drafts/{DRAFT}", 200),
+    Route("audit.verify", "POST", "/audit/verify", 200, form={}),
+    Route("audit.export", "POST", "/audit/export", 200, form={"format": "csv"}),
+    Route("audit.register", "POST", "/audit/register", 422, form={"account_id": "", "month": ""}),
+    Route("api.openapi", "GET", "/api/v1/openapi.json", 200),
+    Route("api.create_token", "POST", "/api/v1/tokens", 401,
           json={"username": "editor1", "password": "wrong-password"}),
-    Route("api.accounts", "GET", "/api/v1/accounts", 200, ANY),
-    Route("api.check", "POST", "/api/v1/check", 200, ANY, json={"text": "欢迎市民参加读书会。", "kind": "post"}),
-    Route("api.list_drafts", "GET", "/api/v1/drafts", 200, ANY),
-    Route("api.create_draft", "POST", "/api/v1/drafts", 201, frozenset({"editor"}), scoped=True,
+    Route("api.accounts", "GET", "/api/v1/accounts", 200),
+    Route("api.check", "POST", "/api/v1/check", 200, json={"text": "欢迎市民参加读书会。", "kind": "post"}),
+    Route("api.list_drafts", "GET", "/api/v1/drafts", 200),
+    Route("api.create_draft", "POST", "/api/v1/drafts", 201, scoped=True,
           json={"account_id": ACCOUNT, "title": "标题", "body": "欢迎市民参加读书会。", "kind": "post"}),
-    Route("api.get_draft", "GET", f"/api/v1/drafts/{DRAFT}", 200, ANY, scoped=True),
-    Route("api.edit_draft", "PUT", f"/api/v1/drafts/{DRAFT}", 409, frozenset({"editor"}), scoped=True,
+    Route("api.get_draft", "GET", f"/api/v1/drafts/{DRAFT}", 200, scoped=True),
+    Route("api.edit_draft", "PUT", f"/api/v1/drafts/{DRAFT}", 409, scoped=True,
           json={"title": "标题", "body": "正文", "base_version": int(STALE)}),
-    Route("api.submit", "POST", f"/api/v1/drafts/{DRAFT}/submit", 409, frozenset({"editor"}), scoped=True),
-    Route("api.queue", "GET", "/api/v1/queue", 200, frozenset({"reviewer"})),
-    Route("api.sign_off", "POST", f"/api/v1/drafts/{DRAFT}/signoffs", 409, frozenset({"reviewer"}), scoped=True,
+    Route("api.submit", "POST", f"/api/v1/drafts/{DRAFT}/submit", 409, scoped=True),
+    Route("api.queue", "GET", "/api/v1/queue", 200),
+    Route("api.sign_off", "POST", f"/api/v1/drafts/{DRAFT}/signoffs", 409, scoped=True,
           json={"version": int(STALE), "level": 1, "gate": "political", "decision": "approve"}),
-    Route("api.publish", "POST", f"/api/v1/drafts/{DRAFT}/publish", 409, frozenset({"publisher"}), scoped=True,
+    Route("api.publish", "POST", f"/api/v1/drafts/{DRAFT}/publish", 409, scoped=True,
           json={"version": int(STALE), "url": "https://www.gov.cn/"}),
-    Route("audit_api.api_audit", "GET", "/api/v1/audit", 200, AUDIT),
+    Route("audit_api.api_audit", "GET", "/api/v1/audit", 200),
     # Last: it ends the session the walk runs in.
-    Route("auth.logout", "POST", "/logout", 302, ANY, form={}),
+    Route("auth.logout", "POST", "/logout", 302, form={}),
 )
 
 
-def expected(route: Route, walker: str) -> int:
-    """The status ``walker`` must get from ``route``."""
+def capability_of(app, endpoint: str) -> str | None:
+    """The capability a route's view requires (None: public), as its decorator declared it."""
+    if endpoint == "static":
+        return None
+    return app.view_functions[endpoint].capability
+
+
+def expected(app, route: Route, walker: str) -> int:
+    """The status ``walker`` must get from ``route``: its roles come from the permission table."""
     username, roles = WALKERS[walker]
-    if route.roles == PUBLIC:
+    capability = capability_of(app, route.endpoint)
+    if capability is None:
         return route.anonymous if username is None and route.anonymous is not None else route.ok
     if username is None:
         return 401 if route.api else 302
-    if not roles & route.roles:
+    if not allows(roles, capability):
         return 403
     if walker == "other_unit" and route.scoped:
         return 404
@@ -139,6 +145,14 @@ def walk_targets(db, settings) -> dict[str, int]:
     workflow.submit(db, editor, draft.id)
     db.commit()
     return {"draft": draft.id, "account": account}
+
+
+def test_every_view_declares_its_capability_from_the_permission_table(app):
+    undeclared = [endpoint for endpoint, view in app.view_functions.items()
+                  if endpoint != "static" and not hasattr(view, "capability")]
+    unknown = [endpoint for endpoint, view in app.view_functions.items()
+               if getattr(view, "capability", None) is not None and view.capability not in CAPABILITIES]
+    assert undeclared == [] and unknown == []
 
 
 def test_every_route_of_the_app_is_listed_here(app):
@@ -180,7 +194,7 @@ def test_every_route_answers_each_role_as_expected(app, db, walker, walk_targets
             if not route.api:
                 headers["X-CSRFToken"] = form_token
         response = client.open(path, method=route.method, **kwargs)
-        want = expected(route, walker)
+        want = expected(app, route, walker)
         if response.status_code != want:
             mismatches.append(f"{route.method} {route.path}: {response.status_code}, expected {want}")
         assert response.status_code != 500, f"{route.method} {route.path} crashed for {walker}"

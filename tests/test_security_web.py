@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from webclient import COOKIE, PASSWORD, csrf_token, is_logged_in, login
 
-from reviewer.storage import User, make_session_factory
+from reviewer.storage import User
 
 
 def copy_of(app, client):
@@ -24,10 +24,12 @@ def copy_of(app, client):
 @pytest.fixture
 def app_with(settings, engine):
     """Build an app with some settings changed (size limit, secure cookies)."""
+    from reviewer.bootstrap import bootstrap
     from reviewer.web import create_app
 
     def build(**changes):
-        application = create_app(replace(settings, **changes), session_factory=make_session_factory(engine))
+        changed = replace(settings, **changes)
+        application = create_app(changed, services=bootstrap(changed, database=engine))
         application.config["TESTING"] = True
         return application
 

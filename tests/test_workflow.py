@@ -7,8 +7,8 @@ from api_helpers import BLOCK_BODY, CLEAN_BODY
 from sqlalchemy import func, select
 
 from reviewer import workflow
-from reviewer.engine.findings import GATES
 from reviewer.storage import Account, Draft, DraftVersion, SignOff, User
+from reviewer.vocabulary import GATES
 from reviewer.workflow import WorkflowError
 
 
@@ -24,7 +24,7 @@ def account(db):
 
 def _approve(db, users, draft, version, level, who):
     for gate in GATES:
-        workflow.sign_off(db, users[who], draft.id, version, level, gate, "approve", None, {})
+        workflow.sign_off(db, users[who], draft.id, workflow.SignOffRequest(version, level, gate, "approve"))
 
 
 def test_workflow_functions_leave_the_commit_to_the_caller(db, users, account):
@@ -60,7 +60,7 @@ def test_submitting_twice_is_refused(db, users, account):
     workflow.submit(db, users["editor1"], draft.id)
     with pytest.raises(WorkflowError) as caught:
         workflow.submit(db, users["editor1"], draft.id)
-    assert caught.value.code == "invalid_state" and caught.value.status == 409
+    assert caught.value.code == "invalid_state"
 
 
 def test_editing_an_approved_draft_sends_it_back_to_review(db, users, account):
@@ -123,8 +123,8 @@ def test_level_signatures_that_do_not_count_keep_the_next_level_closed(db, users
                        decision="approve"))
     db.flush()
     with pytest.raises(WorkflowError) as caught:
-        workflow.sign_off(db, users["reviewer3"], draft.id, 1, 2, "political", "approve", None, {})
-    assert caught.value.code == "level_not_open" and caught.value.status == 409
+        workflow.sign_off(db, users["reviewer3"], draft.id, workflow.SignOffRequest(1, 2, "political", "approve"))
+    assert caught.value.code == "level_not_open"
 
 
 def test_queue_omits_drafts_the_reviewer_wrote(db, users, account):

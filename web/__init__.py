@@ -15,7 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.config import Settings, activate, deactivate, load_settings
+from reviewer.bootstrap import Services, bootstrap
+from reviewer.config import Settings, load_settings
 
 _SESSION_KEY = "reviewer_db_session"
 _FAILED_KEY = "reviewer_db_failed"
@@ -37,6 +38,8 @@ def _flag_failure(sender: Flask, exception: BaseException, **extra: Any) -> None
 
 def _finish(response: Any) -> Any:
     """Commit a successful request's work; roll back anything that ended in an error."""
+    from reviewer.web.security import error_response
+
     session: Session | None = g.get(_SESSION_KEY)
     if session is None:
         return response
@@ -48,15 +51,11 @@ def _finish(response: Any) -> Any:
     except (IntegrityError, OperationalError) as exc:
         session.rollback()
         current_app.logger.warning("提交冲突，已回滚：%s", exc.__class__.__name__)
-        from reviewer.web.security import error_response
-
         return error_response(409, "稿件刚被他人修改或数据库正忙，本次操作未保存，请刷新后重试。",
                               "conflict")
     except DBAPIError:
         session.rollback()
         current_app.logger.exception("提交失败，已回滚")
-        from reviewer.web.security import error_response
-
         return error_response(500)
     return response
 
@@ -78,36 +77,26 @@ def healthz() -> Any:
     return jsonify({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, session_factory: sessionmaker | None = None) -> Flask:
-    """Build the Flask app for ``settings``; tests pass their own session factory."""
-    from reviewer.storage import make_engine, make_session_factory
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
+    """Build the Flask app for ``settings``, its dependencies wired once by ``reviewer.bootstrap``.
 
+    Tests pass ``services`` built on their own database engine.
+    """
     settings = settings or load_settings()
+    services = services or bootstrap(settings)
     app = Flask(__name__)
     app.config["REVIEWER_SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
-    if session_factory is None:
-        if not settings.database_url:
-            settings.instance_path.mkdir(parents=True, exist_ok=True)
-        session_factory = make_session_factory(make_engine(settings.effective_database_url))
-    app.extensions["reviewer.session_factory"] = session_factory
+    app.extensions["reviewer.services"] = services
+    app.extensions["reviewer.session_factory"] = services.session_factory
 
     from reviewer.web import security
 
     security.init_app(app)
     app.after_request(_finish)
 
-    @app.before_request
-    def _activate_settings() -> None:
-        g.reviewer_settings_token = activate(settings)
-
-    @app.teardown_request
-    def _deactivate_settings(exc: BaseException | None) -> None:
-        token = g.pop("reviewer_settings_token", None)
-        if token is not None:
-            deactivate(token)
     app.teardown_request(_close)
     got_request_exception.connect(_flag_failure, app)
 
@@ -118,5 +107,5 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(audit.api_bp)
-    app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/healthz", "healthz", security.public(healthz))
     return app

@@ -12,13 +12,15 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from reviewer.web import db_session
-from reviewer.web.apiauth import api_error, require_token
 
 from reviewer import workflow
-from reviewer.engine.findings import GATES, KINDS
-from reviewer.errors import ReviewerError
-from reviewer.workflow import MAX_ID, WorkflowError
+from reviewer.errors import ReviewerError, WorkflowError
+from reviewer.vocabulary import GATES, KINDS
+from reviewer.web import db_session
+from reviewer.web.apiauth import api_error, require_token
+from reviewer.web.errors import status_of
+from reviewer.web.security import public
+from reviewer.workflow import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -139,16 +141,16 @@ def json_body(schema: str) -> dict:
     except RecursionError:
         data = None
     if data is None:
-        raise WorkflowError("invalid_json", "请求体必须是有效的 JSON（UTF-8 编码）。", 400)
+        raise WorkflowError("invalid_json", "请求体必须是有效的 JSON（UTF-8 编码）。")
     if not isinstance(data, dict):
-        raise WorkflowError("invalid_json", "请求体必须是 JSON 对象。", 400)
+        raise WorkflowError("invalid_json", "请求体必须是 JSON 对象。")
     try:
         error = next(iter(sorted(VALIDATORS[schema].iter_errors(data), key=lambda e: e.path)), None)
     except RecursionError:
-        raise WorkflowError("invalid_json", "请求体嵌套过深。", 400) from None
+        raise WorkflowError("invalid_json", "请求体嵌套过深。") from None
     if error is not None:
         code, message = _describe(error)
-        raise WorkflowError(code, message, 422)
+        raise WorkflowError(code, message)
     return data
 
 
@@ -156,41 +158,29 @@ def _ip() -> str | None:
     return request.remote_addr
 
 
-@bp.errorhandler(WorkflowError)
-def _workflow_error(exc: WorkflowError) -> Any:
-    return api_error(exc.code, exc.message, exc.status)
-
-
 @bp.errorhandler(ReviewerError)
 def _reviewer_error(exc: ReviewerError) -> Any:
-    return api_error(exc.code, exc.message, exc.status)
+    return api_error(exc.code, exc.message, status_of(exc))
 
 
 @bp.post("/tokens")
+@public
 def create_token() -> Any:
     """Exchange a username and password for a bearer token (shown once, stored hashed)."""
-    from reviewer.admin.security import AuthError, authenticate, new_api_token
-    from reviewer.audit import chain as audit
-    from reviewer.storage import ApiToken
+    from reviewer.admin.security import AuthError, issue_token
 
     data = json_body("TokenRequest")
     session = db_session()
     try:
-        user = authenticate(session, data["username"], data["password"], ip=_ip())
+        plain = issue_token(session, data["username"], data["password"], ip=_ip())
     except AuthError as exc:
         session.commit()  # keep the failure count and its audit entry although we answer 401
         return api_error(exc.code, exc.message, 401)
-    plain, digest = new_api_token()
-    token = ApiToken(user_id=user.id, token_hash=digest)
-    session.add(token)
-    session.flush()
-    audit.record(session, "token.create", actor_id=user.id, actor_name=user.username, ip=_ip(),
-                 details={"token_id": token.id})
     return jsonify({"token": plain}), 201
 
 
 @bp.get("/accounts")
-@require_token()
+@require_token("draft.read")
 def accounts() -> Any:
     """The accounts the caller may write for."""
     session = db_session()
@@ -205,7 +195,7 @@ def accounts() -> Any:
 
 
 @bp.post("/check")
-@require_token()
+@require_token("text.check")
 def check() -> Any:
     """Review a text without storing it: exactly the report of ``reviewer check --format json``.
 
@@ -218,7 +208,7 @@ def check() -> Any:
 
 
 @bp.get("/drafts")
-@require_token()
+@require_token("draft.read")
 def list_drafts() -> Any:
     """Drafts of the caller's units, optionally filtered by ``?status=``."""
     status = request.args.get("status") or None
@@ -226,14 +216,14 @@ def list_drafts() -> Any:
 
 
 @bp.get("/queue")
-@require_token("reviewer")
+@require_token("draft.sign")
 def queue() -> Any:
     """Drafts waiting for the caller's signature, with the levels open to them."""
     return jsonify(workflow.review_queue(db_session(), g.api_user))
 
 
 @bp.post("/drafts")
-@require_token("editor")
+@require_token("draft.write")
 def create_draft() -> Any:
     """Create a draft (version 1, findings attached)."""
     data = json_body("DraftCreate")
@@ -244,7 +234,7 @@ def create_draft() -> Any:
 
 
 @bp.get("/drafts/<int:draft_id>")
-@require_token()
+@require_token("draft.read")
 def get_draft(draft_id: int) -> Any:
     """Status, versions, findings, sign-offs and publication of one draft."""
     session = db_session()
@@ -253,7 +243,7 @@ def get_draft(draft_id: int) -> Any:
 
 
 @bp.put("/drafts/<int:draft_id>")
-@require_token("editor")
+@require_token("draft.write")
 def edit_draft(draft_id: int) -> Any:
     """Save an edit as a new version, or 409 when ``base_version`` is no longer current."""
     data = json_body("DraftEdit")
@@ -267,7 +257,7 @@ def edit_draft(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/submit")
-@require_token("editor")
+@require_token("draft.write")
 def submit(draft_id: int) -> Any:
     """Send the current version to review; answers with its findings (each with an id)."""
     session = db_session()
@@ -278,20 +268,21 @@ def submit(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/signoffs")
-@require_token("reviewer")
+@require_token("draft.sign")
 def sign_off(draft_id: int) -> Any:
     """One decision at one level and gate of the current version."""
     data = json_body("SignOffRequest")
     session = db_session()
-    row = workflow.retrying(session, workflow.sign_off, g.api_user, draft_id, data["version"], data["level"],
-                            data["gate"], data["decision"], data.get("comment"), data.get("overrides"), ip=_ip())
+    request_ = workflow.SignOffRequest(data["version"], data["level"], data["gate"], data["decision"],
+                                       data.get("comment"), data.get("overrides"))
+    row = workflow.retrying(session, workflow.sign_off, g.api_user, draft_id, request_, ip=_ip())
     draft = workflow.get_draft(session, g.api_user, draft_id)
     return jsonify({"id": row.id, "version": data["version"], "level": row.level, "gate": row.gate,
                     "decision": row.decision, "status": draft.status}), 201
 
 
 @bp.post("/drafts/<int:draft_id>/publish")
-@require_token("publisher")
+@require_token("draft.publish")
 def publish(draft_id: int) -> Any:
     """Publish an approved version; 403/409 with the reason otherwise."""
     data = json_body("PublishRequest")
@@ -303,6 +294,7 @@ def publish(draft_id: int) -> Any:
 
 
 @bp.get("/openapi.json")
+@public
 def openapi() -> Any:
     """The OpenAPI 3.1 description of every route under /api/v1."""
     from reviewer.web.openapi import document

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
+from reviewer.permissions import roles_for
 from reviewer.storage import ApiToken, User, UserRole, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,15 +38,15 @@ def bearer_token() -> str | None:
     return token
 
 
-def require_token(*roles: str) -> Callable[[F], F]:
-    """Admit requests carrying a live token of an active user holding one of ``roles`` (any if none)."""
+def require_token(capability: str) -> Callable[[F], F]:
+    """Admit requests carrying a live token of an active user holding ``capability``."""
+    roles = roles_for(capability)
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from reviewer.web import db_session
-
             from reviewer.admin.security import hash_token
+            from reviewer.web import db_session
 
             plain = bearer_token()
             if plain is None:
@@ -61,7 +62,7 @@ def require_token(*roles: str) -> Callable[[F], F]:
                 return api_error("invalid_token", "访问令牌无效、已吊销或所属用户已停用。", 401)
             token, user = rows[0].ApiToken, rows[0].User
             user_roles = frozenset(row.role for row in rows if row.role)
-            if roles and not user_roles.intersection(roles):
+            if not user_roles.intersection(roles):
                 return api_error("forbidden_role", "您的角色无权进行此操作。", 403)
             now = utcnow()
             if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
@@ -70,6 +71,7 @@ def require_token(*roles: str) -> Callable[[F], F]:
             g.api_roles = user_roles
             return view(*args, **kwargs)
 
+        wrapper.capability = capability  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -17,20 +17,21 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
-from reviewer.web.apiauth import api_error, require_token
-from reviewer.web.security import current_actor, db, error_response, roles_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
 from reviewer.audit import exports
 from reviewer.audit import scope as audit_scope
-from reviewer.engine.findings import GATE_NAMES
+from reviewer.errors import WorkflowError
+from reviewer.vocabulary import GATE_NAMES
+from reviewer.web.apiauth import api_error, require_token
+from reviewer.web.errors import status_of
+from reviewer.web.security import current_actor, db, error_response, requires
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
 
-AUDIT_ROLES: tuple[str, ...] = ("auditor", "admin")
 PAGE_SIZE = 50
 API_DEFAULT_LIMIT = 100
 API_MAX_LIMIT = 1000
@@ -61,15 +62,10 @@ def _stream(fmt: str, flt: exports.AuditFilter, name: str) -> Response:
     return response
 
 
-def _log_and_commit(flt: exports.AuditFilter, fmt: str, actor: Any, via: str, **details: Any) -> int:
-    """Write the export's audit entry and commit it before anything is streamed."""
-    session = db()
-    scope = _scope()
-    count = exports.count_entries(session, flt, scope=scope)
-    exports.log_export(session, flt, fmt, count=count, scope=scope, actor_id=actor.id, actor_name=actor.username,
-                       ip=request.remote_addr, details={"via": via, **details})
-    session.commit()
-    return count
+def _log_and_commit(flt: exports.AuditFilter, fmt: str, actor: Any, via: str) -> int:
+    """Record the export and commit it before anything is streamed (``exports.begin_export``)."""
+    return exports.begin_export(db(), flt, fmt, scope=_scope(), actor_id=actor.id, actor_name=actor.username,
+                                ip=request.remote_addr, details={"via": via})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,7 +139,7 @@ def _page_number(raw: str | None) -> int:
 
 
 @bp.get("/")
-@roles_required(*AUDIT_ROLES)
+@requires("audit.read")
 def index() -> Any:
     """Filter form, one page of matching entries, export and verification buttons."""
     session = db()
@@ -171,7 +167,7 @@ def index() -> Any:
 
 
 @bp.get("/drafts/<int:draft_id>")
-@roles_required(*AUDIT_ROLES)
+@requires("audit.read")
 def timeline(draft_id: int) -> Any:
     """Everything that happened to one draft, oldest first (404 outside the reader's scope)."""
     from reviewer.storage import Account, Draft, DraftVersion
@@ -197,7 +193,7 @@ def timeline(draft_id: int) -> Any:
 
 
 @bp.post("/export")
-@roles_required(*AUDIT_ROLES)
+@requires("audit.read")
 def export() -> Any:
     """Stream the filtered entries as CSV, XLSX or JSONL (logged first)."""
     try:
@@ -213,13 +209,13 @@ def export() -> Any:
 
 
 @bp.post("/verify")
-@roles_required(*AUDIT_ROLES)
+@requires("audit.read")
 def verify() -> Any:
     """Run the same chain check as ``reviewer audit verify`` and show the result."""
-    anchor_hash = (request.form.get("anchor") or "").strip() or None
-    if anchor_hash is not None and not (len(anchor_hash) == 64 and all(c in "0123456789abcdefABCDEF"
-                                                                        for c in anchor_hash)):
-        return error_response(422, "锚点格式不正确：应为 64 位十六进制哈希。", "invalid_anchor")
+    try:
+        anchor_hash = audit.check_anchor(request.form.get("anchor"))
+    except WorkflowError as exc:
+        return error_response(422, exc.message, exc.code)
     session = db()
     result = audit.verify(session, audit.session_key(session), anchor=anchor_hash)
     return render_template("audit/verify.html", result=result, anchor=anchor_hash,
@@ -227,7 +223,7 @@ def verify() -> Any:
 
 
 @bp.post("/register")
-@roles_required(*AUDIT_ROLES)
+@requires("audit.read")
 def register() -> Any:
     """Download an account's monthly review register (月度审核台账) as XLSX (logged; 404 outside scope)."""
     import io
@@ -236,24 +232,16 @@ def register() -> Any:
 
     raw_account = (request.form.get("account_id") or "").strip()
     month = (request.form.get("month") or "").strip()
-    session = db()
-    scope = _scope()
     if not (raw_account.isdigit() and len(raw_account) < 12):
         return error_response(422, "请选择要生成台账的账号。", "invalid_account")
-    try:
-        account = audit_scope.account_in_scope(session, scope, int(raw_account))
-    except audit_scope.OutOfScope as exc:
-        return error_response(404, exc.message, exc.code)
-    try:
-        register_module.parse_month(month)
-    except exports.FilterError as exc:
-        return error_response(422, exc.message, exc.code)
     buffer = io.BytesIO()
-    rows = register_module.write_register(session, account.id, month, buffer)
     actor = current_actor()
-    exports.log_export(session, exports.AuditFilter(account_id=account.id), "register", count=rows,
-                       scope=scope, actor_id=actor.id, actor_name=actor.username, ip=request.remote_addr,
-                       details={"via": "web", "month": month, "kind": "月度审核台账"})
+    try:
+        account, _ = register_module.monthly_register(db(), int(raw_account), month, buffer, scope=_scope(),
+                                                      actor_id=actor.id, actor_name=actor.username,
+                                                      ip=request.remote_addr, via="web")
+    except WorkflowError as exc:
+        return error_response(status_of(exc), exc.message, exc.code)
     name = register_module.register_filename(account.name, month)
     response = Response(buffer.getvalue(), mimetype=exports.FORMATS["xlsx"][0])
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
@@ -271,7 +259,7 @@ def _entry_json(row: Any) -> dict[str, Any]:
 
 
 @api_bp.get("/audit")
-@require_token(*AUDIT_ROLES)
+@require_token("audit.read")
 def api_audit() -> Any:
     """Matching entries: JSON pages (``after_seq``, ``limit``) or a logged CSV/XLSX/JSONL file."""
     fmt = (request.args.get("format") or "json").strip().lower()

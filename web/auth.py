@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
-from reviewer.web.security import app_settings, db, log_in, roles_required
 
 from reviewer.admin.security import AuthError, authenticate, change_password, end_sessions
+from reviewer.web.security import app_settings, db, log_in, public, requires
 
 bp = Blueprint("auth", __name__)
 
@@ -37,6 +37,7 @@ def _field(name: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login() -> Any:
     """登录: the only page open to anonymous users besides error pages and static files."""
     next_url = _safe_next(request.values.get("next"))
@@ -61,7 +62,7 @@ def login() -> Any:
 
 
 @bp.route("/logout", methods=["POST"])
-@roles_required()
+@requires("session")
 def logout() -> Any:
     """退出: ends this and every copied session by bumping the user's session epoch."""
     from reviewer.audit import chain as audit
@@ -76,7 +77,7 @@ def logout() -> Any:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@roles_required()
+@requires("session")
 def password() -> Any:
     """修改密码: on success every other session of the user ends; this one continues."""
     error = None

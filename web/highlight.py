@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from reviewer.engine.findings import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES
+from reviewer.vocabulary import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reviewer.storage import FINDING_FIELDS
+from reviewer.vocabulary import FINDING_FIELDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ENGINE_FINDING = {
@@ -152,11 +152,10 @@ def _parameters(path: str, method: str) -> list[dict]:
 
 def _audit_parameters() -> list[tuple[str, str, dict]]:
     """(name, Chinese description, schema) of every query parameter GET /api/v1/audit reads."""
-    from reviewer.web.audit import API_DEFAULT_LIMIT, API_MAX_LIMIT
-
     from reviewer.audit.chain import event_names
     from reviewer.audit.exports import FORMATS
-    from reviewer.engine.findings import GATES
+    from reviewer.vocabulary import GATES
+    from reviewer.web.audit import API_DEFAULT_LIMIT, API_MAX_LIMIT
 
     positive = {"type": "integer", "minimum": 1}
     return [

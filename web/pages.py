@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from reviewer.web.diff import changed, diff_pieces
-from reviewer.web.highlight import by_gate, describe, segments, summary
-from reviewer.web.security import current_actor, db, error_response, roles_required
 
 from reviewer import workflow
-from reviewer.engine.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES
-from reviewer.storage import FINDING_FIELDS
-from reviewer.workflow import FIELD_NAMES, WorkflowError
+from reviewer.errors import WorkflowError
+from reviewer.vocabulary import DECISION_NAMES, FIELD_NAMES, FINDING_FIELDS, GATE_NAMES, KINDS, STATUS_NAMES, VERDICT_NAMES
+from reviewer.web.diff import changed, diff_pieces
+from reviewer.web.errors import status_of
+from reviewer.web.highlight import by_gate, describe, segments, summary
+from reviewer.web.security import current_actor, db, error_response, requires
 
 bp = Blueprint("pages", __name__)
 
@@ -32,8 +32,6 @@ HOME_BY_ROLE: tuple[tuple[str, str], ...] = (
     ("auditor", "pages.all_drafts"),
     ("admin", "pages.all_drafts"),
 )
-KIND_NAMES: dict[str, str] = {"post": "发布内容", "reply": "留言回复"}
-DECISION_NAMES: dict[str, str] = {"approve": "通过", "reject": "退回"}
 VERDICT_CLASS: dict[str, str] = {"pass": "info", "review": "review", "block": "block"}
 _INT = re.compile(r"\d{1,12}")
 _OVERRIDE = re.compile(r"override_(\d{1,12})")
@@ -83,7 +81,7 @@ def _shown(state: dict) -> dict[str, Any]:
 @bp.errorhandler(WorkflowError)
 def _workflow_error(exc: WorkflowError) -> Any:
     _refused(exc)
-    return error_response(exc.status, exc.message, exc.code)
+    return error_response(status_of(exc), exc.message, exc.code)
 
 
 @bp.app_template_filter("localtime")
@@ -97,17 +95,8 @@ def _localtime(value: str | None) -> str:
     return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
 
 
-@bp.record_once
-def _names(state: Any) -> None:
-    """Display names as template globals, so imported macros see them too."""
-    state.app.jinja_env.globals.update(
-        GATES=GATES, GATE_NAMES=GATE_NAMES, SEVERITY_NAMES=SEVERITY_NAMES, KIND_NAMES=KIND_NAMES,
-        DECISION_NAMES=DECISION_NAMES, STATUS_NAMES=workflow.STATUS_NAMES,
-    )
-
-
 @bp.route("/")
-@roles_required()
+@requires("session")
 def home() -> Any:
     """首页: send each user to the list their role works from."""
     for role, endpoint in HOME_BY_ROLE:
@@ -125,7 +114,7 @@ def _status_filter() -> str | None:
 
 
 @bp.route("/drafts")
-@roles_required("editor")
+@requires("draft.write")
 def drafts() -> Any:
     """我的稿件: the drafts this editor wrote, newest change first."""
     rows = workflow.list_drafts(db(), current_actor(), _status_filter())
@@ -135,7 +124,7 @@ def drafts() -> Any:
 
 
 @bp.route("/all")
-@roles_required()
+@requires("draft.read")
 def all_drafts() -> Any:
     """全部稿件: every draft of the user's units (auditors and admins start here)."""
     rows = workflow.list_drafts(db(), current_actor(), _status_filter())
@@ -144,14 +133,14 @@ def all_drafts() -> Any:
 
 
 @bp.route("/queue")
-@roles_required("reviewer")
+@requires("draft.sign")
 def queue() -> Any:
     """审核队列: in-review drafts still awaiting this reviewer's signature, with their open levels."""
     return render_template("pages/queue.html", items=workflow.review_queue(db(), current_actor()))
 
 
 @bp.route("/publish")
-@roles_required("publisher")
+@requires("draft.publish")
 def publish_queue() -> Any:
     """待发布: fully approved drafts; publishing checks again who may publish each."""
     rows = workflow.list_drafts(db(), current_actor(), "approved")
@@ -188,7 +177,7 @@ def _editor(values: dict[str, Any], *, draft_state: dict | None = None, error: s
 
 
 @bp.route("/drafts/new", methods=["GET", "POST"])
-@roles_required("editor")
+@requires("draft.write")
 def new_draft() -> Any:
     """新建稿件: create version 1 (and optionally submit it at once)."""
     if request.method == "GET":
@@ -200,7 +189,7 @@ def new_draft() -> Any:
         draft = _act(_create, values, request.form.get("action") == "submit", ip=_ip())
     except WorkflowError as exc:
         _refused(exc)
-        return _editor(values, error=exc.message, status=exc.status)
+        return _editor(values, error=exc.message, status=status_of(exc))
     if request.form.get("action") == "submit":
         flash("稿件已保存并提交审核。", "success")
         return redirect(url_for("pages.draft", draft_id=draft.id))
@@ -228,7 +217,7 @@ def _save(session: Any, actor: Any, draft_id: int, values: dict[str, Any], edit:
 
 
 @bp.route("/drafts/<int:draft_id>/edit", methods=["GET", "POST"])
-@roles_required("editor")
+@requires("draft.write")
 def edit_draft(draft_id: int) -> Any:
     """编辑稿件: every save is a new version; a stale base version is refused, never overwritten."""
     draft = _draft_or_error(draft_id)
@@ -251,7 +240,7 @@ def edit_draft(draft_id: int) -> Any:
     except WorkflowError as exc:
         _refused(exc)
         return _editor(values, draft_state=workflow.draft_state(db(), _draft_or_error(draft_id)),
-                       error=exc.message, status=exc.status)
+                       error=exc.message, status=status_of(exc))
     if submitting:
         flash("稿件已提交审核。", "success")
         return redirect(url_for("pages.draft", draft_id=draft_id))
@@ -260,7 +249,7 @@ def edit_draft(draft_id: int) -> Any:
 
 
 @bp.route("/drafts/<int:draft_id>/submit", methods=["POST"])
-@roles_required("editor")
+@requires("draft.write")
 def submit_draft(draft_id: int) -> Any:
     """提交审核: send the current version to the reviewers."""
     _act(workflow.submit, draft_id, ip=_ip())
@@ -269,7 +258,7 @@ def submit_draft(draft_id: int) -> Any:
 
 
 @bp.route("/check", methods=["POST"])
-@roles_required("editor")
+@requires("draft.write")
 def check() -> Any:
     """检测: review the editor's unsaved title and body as saving would, answer highlight segments as JSON.
 
@@ -285,7 +274,7 @@ def check() -> Any:
     try:
         checked = workflow.check_text(db(), current_actor(), account_id, title, body, kind)
     except WorkflowError as exc:
-        return _json_error(exc.code, exc.message, exc.status)
+        return _json_error(exc.code, exc.message, status_of(exc))
     findings = [{**describe(f), "field": field} for field, f in checked.findings]
     return jsonify({
         "verdict": checked.verdict,
@@ -307,24 +296,13 @@ def _json_error(code: str, message: str, status: int) -> Any:
 # Reading a draft
 
 
-def _actions(draft: Any, state: dict) -> dict[str, Any]:
-    """Which buttons to offer; the workflow still decides when one is pressed."""
-    session, actor = db(), current_actor()
-    return {
-        "edit": current_user.has_role("editor") and state["status"] != "published",
-        "submit": current_user.has_role("editor") and state["status"] in workflow.SUBMITTABLE,
-        "review_levels": workflow.open_levels(session, actor, draft) if current_user.has_role("reviewer") else [],
-        "publish": current_user.has_role("publisher") and state["status"] == "approved",
-    }
-
-
 @bp.route("/drafts/<int:draft_id>")
-@roles_required()
+@requires("draft.read")
 def draft(draft_id: int) -> Any:
     """稿件详情: the current version with its findings, the sign-off matrix and what is missing."""
     row = _draft_or_error(draft_id)
     state = workflow.draft_state(db(), row)
-    return render_template("pages/draft.html", state=state, actions=_actions(row, state), **_shown(state))
+    return render_template("pages/draft.html", state=state, actions=workflow.allowed_actions(db(), current_actor(), row), **_shown(state))
 
 
 def _review_page(draft_id: int, level: Any = None, *, errors: dict[str, str] | None = None,
@@ -343,7 +321,7 @@ def _review_page(draft_id: int, level: Any = None, *, errors: dict[str, str] | N
 
 
 @bp.route("/drafts/<int:draft_id>/review")
-@roles_required("reviewer")
+@requires("draft.sign")
 def review(draft_id: int) -> Any:
     """审核: the draft with findings by gate, and one sign-off form per gate at the chosen level."""
     level = _int(request.args.get("level"))
@@ -351,33 +329,34 @@ def review(draft_id: int) -> Any:
 
 
 @bp.route("/drafts/<int:draft_id>/signoff", methods=["POST"])
-@roles_required("reviewer")
+@requires("draft.sign")
 def signoff(draft_id: int) -> Any:
     """签署一关: approve or return one gate of one level; block findings need override reasons."""
     form = request.form
     gate, level, decision = form.get("gate", ""), _int(form.get("level")), form.get("decision", "")
     overrides = {m.group(1): value for key, value in form.items() if (m := _OVERRIDE.fullmatch(key))}
     try:
-        _act(workflow.sign_off, draft_id, _int(form.get("version")), level, gate, decision,
-             form.get("comment") or None, overrides, ip=_ip())
+        request_ = workflow.SignOffRequest(_int(form.get("version")), level, gate, decision,
+                                           form.get("comment") or None, overrides)
+        _act(workflow.sign_off, draft_id, request_, ip=_ip())
     except WorkflowError as exc:
         _refused(exc)
         if exc.code == "not_found":
             raise
         values = {gate: {"comment": form.get("comment", ""), "overrides": overrides}}
         return _review_page(draft_id, level if isinstance(level, int) else None,
-                            errors={gate: exc.message}, values=values, status=exc.status)
+                            errors={gate: exc.message}, values=values, status=status_of(exc))
     gate_name = GATE_NAMES.get(gate, gate)
     flash(f"已签署第 {level} 级{gate_name}：{DECISION_NAMES.get(decision, decision)}。", "success")
     row = _draft_or_error(draft_id)
     if row.status != "in_review":
-        flash(f"稿件状态已变为“{workflow.STATUS_NAMES[row.status]}”。", "info")
+        flash(f"稿件状态已变为“{STATUS_NAMES[row.status]}”。", "info")
         return redirect(url_for("pages.draft", draft_id=draft_id))
     return redirect(url_for("pages.review", draft_id=draft_id, level=level) + f"#gate-{gate}")
 
 
 @bp.route("/drafts/<int:draft_id>/publish", methods=["GET", "POST"])
-@roles_required("publisher")
+@requires("draft.publish")
 def publish(draft_id: int) -> Any:
     """发布: record the publication of the approved current version, with its URL."""
     row = _draft_or_error(draft_id)
@@ -391,7 +370,7 @@ def publish(draft_id: int) -> Any:
                 raise
             state = workflow.draft_state(db(), _draft_or_error(draft_id))
             return render_template("pages/publish.html", state=state, error=exc.message,
-                                   url=url or ""), exc.status
+                                   url=url or ""), status_of(exc)
         flash("稿件已发布。", "success")
         return redirect(url_for("pages.draft", draft_id=draft_id))
     state = workflow.draft_state(db(), row)
@@ -399,7 +378,7 @@ def publish(draft_id: int) -> Any:
 
 
 @bp.route("/drafts/<int:draft_id>/history")
-@roles_required()
+@requires("draft.read")
 def history(draft_id: int) -> Any:
     """历史: every version, a diff between any two, every sign-off with overrides, the publication."""
     row = _draft_or_error(draft_id)

@@ -33,6 +33,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BuildError
 
 from reviewer.config import Settings, load_settings
+from reviewer.permissions import roles_for
+from reviewer.vocabulary import ROLE_NAMES, template_globals
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,23 +80,15 @@ PLAIN_ERROR = (
 )
 CSRF_ERROR = ("csrf_failed", "安全校验失败", "页面已过期或缺少安全令牌，请刷新页面后重新提交。")
 
-#: Navigation: (endpoint, Chinese label, roles that see it). Missing endpoints are skipped.
-NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
-    ("pages.drafts", "我的稿件", frozenset({"editor"})),
-    ("pages.new_draft", "新建稿件", frozenset({"editor"})),
-    ("pages.queue", "审核队列", frozenset({"reviewer"})),
-    ("pages.publish_queue", "待发布", frozenset({"publisher"})),
-    ("pages.all_drafts", "全部稿件", frozenset({"editor", "reviewer", "publisher", "auditor", "admin"})),
-    ("audit.index", "审计日志", frozenset({"auditor", "admin"})),
+#: Navigation: (endpoint, Chinese label). A link is shown to whoever holds its view's capability.
+NAV: tuple[tuple[str, str], ...] = (
+    ("pages.drafts", "我的稿件"),
+    ("pages.new_draft", "新建稿件"),
+    ("pages.queue", "审核队列"),
+    ("pages.publish_queue", "待发布"),
+    ("pages.all_drafts", "全部稿件"),
+    ("audit.index", "审计日志"),
 )
-
-ROLE_NAMES: dict[str, str] = {
-    "editor": "编辑",
-    "reviewer": "审核员",
-    "publisher": "发布员",
-    "auditor": "审计员",
-    "admin": "管理员",
-}
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -195,21 +189,33 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Require a logged-in user holding at least one of ``roles`` (any role when none given)."""
+def requires(capability: str) -> Callable[[F], F]:
+    """Require a logged-in user holding ``capability`` (``reviewer.permissions``).
+
+    The capability is kept on the view (``view.capability``), so a test can walk every route of
+    the app against the permission table and a route without a rule cannot go unnoticed.
+    """
+    roles = roles_for(capability)
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if roles and not current_user.has_role(*roles):
+            if not current_user.has_role(*roles):
                 return error_response(403)
             return view(*args, **kwargs)
 
+        wrapper.capability = capability  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as open to everyone (login, health check, the API description)."""
+    view.capability = None  # type: ignore[attr-defined]
+    return view
 
 
 def _limit_text() -> str:
@@ -293,8 +299,10 @@ def _check_csrf() -> None:
 def nav_items() -> list[tuple[str, str, bool]]:
     """The navigation links the current user's roles open: (url, label, active)."""
     items = []
-    for endpoint, label, roles in NAV:
-        if not current_user.has_role(*roles):
+    views = current_app.view_functions
+    for endpoint, label in NAV:
+        capability = getattr(views.get(endpoint), "capability", None)
+        if capability is None or not current_user.has_role(*roles_for(capability)):
             continue
         try:
             url = url_for(endpoint)
@@ -343,6 +351,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.after_request(_add_headers)
     app.context_processor(_template_context)
+    app.jinja_env.globals.update(template_globals())  # globals, so imported macros see the names too
 
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)

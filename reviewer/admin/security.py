@@ -18,7 +18,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 
-from reviewer.config import Settings, current_settings
+from reviewer.config import Settings
+from reviewer.errors import WorkflowError
+from reviewer.storage import settings_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,13 +35,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-class AuthError(Exception):
+class AuthError(WorkflowError):
     """A login or password change was refused; ``code`` is stable, ``message`` is Chinese."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def hash_password(password: str) -> str:
@@ -83,8 +80,8 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _settings(settings: Settings | None) -> Settings:
-    return settings if settings is not None else current_settings()
+def _settings(session: Session, settings: Settings | None) -> Settings:
+    return settings if settings is not None else settings_of(session)
 
 
 def _record(session: Session, event: str, user: User | None, *, name: str | None, ip: str | None,
@@ -111,7 +108,7 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     """
     from reviewer.storage import User
 
-    config = _settings(settings)
+    config = _settings(session, settings)
     now = datetime.now(UTC)
     name = (username or "").strip()
     user = session.scalar(select(User).where(User.username == name)) if name else None
@@ -194,3 +191,21 @@ def change_password(session: Session, user: User, old: str, new: str, *,
     end_sessions(session, user)
     _record(session, "password.change", user, name=user.username, ip=ip)
     session.flush()
+
+
+def issue_token(session: Session, username: str, password: str, *, ip: str | None = None) -> str:
+    """Exchange a username and password for a new API token; the plain token is returned once.
+
+    Raises ``AuthError`` after recording the failure (the caller commits it all the same).
+    """
+    from reviewer.audit import chain as audit
+    from reviewer.storage import ApiToken
+
+    user = authenticate(session, username, password, ip=ip)
+    plain, digest = new_api_token()
+    token = ApiToken(user_id=user.id, token_hash=digest)
+    session.add(token)
+    session.flush()
+    audit.record(session, "token.create", actor_id=user.id, actor_name=user.username, ip=ip,
+                 details={"token_id": token.id})
+    return plain

@@ -7,26 +7,21 @@ Unit names are unique across the deployment because people and commands name uni
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reviewer.storage import PLATFORMS, Account, Unit
+from reviewer.errors import WorkflowError
+from reviewer.storage import Account, Unit, descendant_unit_ids
+from reviewer.vocabulary import LEVELS, PLATFORMS
 
 CLI_ACTOR = "命令行"
 MAX_NAME = 200
-LEVELS = range(1, 4)
 
 
-class UnitError(Exception):
+class UnitError(WorkflowError):
     """A unit or account cannot be changed as asked; ``message`` says why, in Chinese."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def find_unit(session: Session, name_or_id: str | int) -> Unit:
@@ -78,16 +73,6 @@ def add_unit(session: Session, name: str, parent: str | int | None = None, *,
     return unit
 
 
-def _ancestors(session: Session, unit: Unit) -> Iterator[int]:
-    parents = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
-    seen: set[int] = set()
-    current = unit.parent_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        yield current
-        current = parents.get(current)
-
-
 def update_unit(session: Session, unit_ref: str | int, *, name: str | None = None,
                 parent: str | int | None = None, make_root: bool = False,
                 actor_name: str = CLI_ACTOR) -> tuple[Unit, dict[str, list]]:
@@ -108,7 +93,7 @@ def update_unit(session: Session, unit_ref: str | int, *, name: str | None = Non
     if parent is not None or make_root:
         new_parent = find_unit(session, parent) if parent is not None else None
         new_parent_id = new_parent.id if new_parent else None
-        if new_parent is not None and (new_parent.id == unit.id or unit.id in _ancestors(session, new_parent)):
+        if new_parent is not None and new_parent.id in descendant_unit_ids(session, [unit.id]):
             raise UnitError("unit_cycle", f"不能把“{unit.name}”移到“{new_parent.name}”之下：后者是它自己或它的下级单位。")
         if new_parent_id != unit.parent_id:
             old_parent = session.get(Unit, unit.parent_id) if unit.parent_id else None

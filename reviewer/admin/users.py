@@ -14,24 +14,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reviewer.admin.units import CLI_ACTOR, find_unit
-from reviewer.config import Settings
-from reviewer.storage import ROLES, ApiToken, Unit, User, UserRole, UserUnit, utcnow
+from reviewer.audit import chain as audit
+from reviewer.errors import WorkflowError
+from reviewer.storage import ApiToken, Unit, User, UserRole, UserUnit, utcnow
+from reviewer.vocabulary import ROLES
 
 
-class UserError(Exception):
+class UserError(WorkflowError):
     """A user cannot be created as asked; ``message`` says why, in Chinese."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def create_user(session: Session, username: str, password: str, roles: Iterable[str], units: Iterable[str],
                 display_name: str | None = None, *, actor: User | None = None) -> User:
     """Insert a user with hashed password, roles and units, and audit it (the caller commits)."""
     from reviewer.admin.security import hash_password, validate_new_password
-    from reviewer.audit import chain as audit
 
     username = (username or "").strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
@@ -59,22 +55,6 @@ def create_user(session: Session, username: str, password: str, roles: Iterable[
     return user
 
 
-def add_user(settings: Settings, username: str, password: str, roles: Iterable[str], units: Iterable[str],
-             display_name: str | None = None) -> None:
-    """Create one user in the configured database and commit (for ``reviewer user add``)."""
-    from reviewer.storage import make_engine, make_session_factory
-
-    engine = make_engine(settings.effective_database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            if settings.audit_hmac_key:
-                session.info["audit_key"] = settings.audit_hmac_key
-            create_user(session, username, password, roles, units, display_name)
-            session.commit()
-    finally:
-        engine.dispose()
-
-
 def get_user(session: Session, username: str) -> User:
     """The user with this exact username."""
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
@@ -95,6 +75,17 @@ def _plan(current: set, add: Iterable, remove: Iterable, what: str) -> tuple[set
     return final, final - current, current - final
 
 
+def _apply(session: Session, table: type, user: User, column: str, added: set, removed: set) -> bool:
+    """Insert the ``added`` and delete the ``removed`` membership rows of ``user``; True if any changed."""
+    if not added and not removed:
+        return False
+    session.add_all(table(user_id=user.id, **{column: value}) for value in sorted(added))
+    for value in removed:
+        session.delete(session.get(table, (user.id, value)))
+    session.flush()
+    return True
+
+
 def change_roles(session: Session, username: str, add: Iterable[str] = (), remove: Iterable[str] = (), *,
                  actor_name: str = CLI_ACTOR) -> tuple[User, list[str], list[str]]:
     """Grant and withdraw roles; records ``role.change`` when something changed. Returns user, added, removed."""
@@ -104,13 +95,7 @@ def change_roles(session: Session, username: str, add: Iterable[str] = (), remov
         raise UserError("invalid_role", f"未知角色 {'、'.join(unknown)}；角色必须是 {'、'.join(ROLES)} 之一。")
     current = user.role_names()
     final, added, removed = _plan(current, add, remove, "角色")
-    if added or removed:
-        session.add_all(UserRole(user_id=user.id, role=r) for r in sorted(added))
-        for role in removed:
-            session.delete(session.get(UserRole, (user.id, role)))
-        session.flush()
-        from reviewer.audit import chain as audit
-
+    if _apply(session, UserRole, user, "role", added, removed):
         audit.record(session, "role.change", actor_name=actor_name,
                      details={"user_id": user.id, "username": user.username, "added": sorted(added),
                               "removed": sorted(removed), "roles": sorted(final)})
@@ -133,13 +118,7 @@ def change_units(session: Session, username: str, add: Iterable[str] = (), remov
     add_ids, remove_ids = {u.id for u in add_units}, {u.id for u in remove_units}
     current = set(session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
     final, added, removed = _plan(current, add_ids, remove_ids, "单位")
-    if added or removed:
-        session.add_all(UserUnit(user_id=user.id, unit_id=unit_id) for unit_id in sorted(added))
-        for unit_id in removed:
-            session.delete(session.get(UserUnit, (user.id, unit_id)))
-        session.flush()
-        from reviewer.audit import chain as audit
-
+    if _apply(session, UserUnit, user, "unit_id", added, removed):
         audit.record(session, "user.update", actor_name=actor_name,
                      details={"user_id": user.id, "username": user.username, "field": "units",
                               "added": sorted(by_id[i].name for i in added),
@@ -161,7 +140,6 @@ def set_active(session: Session, username: str, active: bool, *, actor_name: str
     Returns the user and whether anything changed (``user.update`` is recorded only then).
     """
     from reviewer.admin.security import end_sessions
-    from reviewer.audit import chain as audit
 
     user = get_user(session, username)
     if user.active == active:
@@ -179,7 +157,6 @@ def set_active(session: Session, username: str, active: bool, *, actor_name: str
 def reset_password(session: Session, username: str, password: str, *, actor_name: str = CLI_ACTOR) -> User:
     """Set a new password chosen by an administrator and end the user's sessions (``password.change``)."""
     from reviewer.admin.security import end_sessions, hash_password, validate_new_password
-    from reviewer.audit import chain as audit
 
     user = get_user(session, username)
     validate_new_password(password, username=user.username)

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Iterable
@@ -34,8 +35,9 @@ from typing import Any
 from sqlalchemy import Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from reviewer.config import Settings, current_settings
-from reviewer.storage import Base, UTCDateTime, utcnow
+from reviewer.config import Settings
+from reviewer.errors import WorkflowError
+from reviewer.storage import Base, UTCDateTime, settings_of, utcnow
 
 GENESIS_HASH = "0" * 64
 #: pg_advisory_xact_lock key of the chain ("audit" in ASCII); one chain per database.
@@ -191,7 +193,7 @@ def session_key(session: Session) -> bytes:
     key = session.info.get("audit_key")
     if key:
         return key if isinstance(key, bytes) else str(key).encode("utf-8")
-    return hmac_key(current_settings())
+    return hmac_key(settings_of(session))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,3 +349,16 @@ def verify(session: Session, key: bytes | str, anchor: str | None = None) -> Ver
 def anchor(session: Session) -> str:
     """The head hash to keep outside the database (e.g. printed in the monthly register)."""
     return head(session)[1]
+
+
+ANCHOR_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def check_anchor(value: str | None) -> str | None:
+    """An anchor as typed (blank: None); anything but a 64-digit hex hash is refused."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not ANCHOR_RE.match(text):
+        raise WorkflowError("invalid_anchor", "锚点格式不正确：应为 64 位十六进制哈希。")
+    return text.lower()

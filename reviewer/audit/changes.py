@@ -71,26 +71,16 @@ def _has_entry(session: Session, event: str) -> bool:
     return session.scalar(select(AuditEntry.seq).where(AuditEntry.event == event).limit(1)) is not None
 
 
-def record_in_database(settings: Settings, actor_name: str, engine: Any = None) -> list[str]:
-    """Open the configured database, record what changed and commit (for ``serve`` and ``train``).
+def record_in_database(settings: Settings, actor_name: str, engine: Any) -> list[str]:
+    """Open the configured database, record what ``engine`` judges with if it changed, and commit.
 
-    ``engine`` defaults to the engine the running service would build from ``settings``.
+    For ``serve`` (the engine the service will use) and ``train`` (the engine with the new model).
     """
-    from reviewer.config import activate, deactivate
-    from reviewer.engine.core import default_engine
     from reviewer.storage import make_engine, make_session_factory
 
-    if engine is None:
-        token = activate(settings)
-        try:
-            engine = default_engine()
-        finally:
-            deactivate(token)
     database = make_engine(settings.effective_database_url)
     try:
-        with make_session_factory(database)() as session:
-            if settings.audit_hmac_key:
-                session.info["audit_key"] = settings.audit_hmac_key
+        with make_session_factory(database, settings=settings)() as session:
             written = record_engine_changes(session, engine, actor_name)
             session.commit()
     finally:

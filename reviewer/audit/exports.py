@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from reviewer.audit import chain as audit
 from reviewer.audit.chain import AuditEntry
 from reviewer.audit.scope import AuditScope
+from reviewer.errors import WorkflowError
+from reviewer.storage import descendant_unit_ids
 
 #: The time zone people in the offices read and type dates in (China has no daylight saving).
 LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
@@ -64,13 +66,8 @@ BATCH = 2000
 CHUNK_BYTES = 64 * 1024
 
 
-class FilterError(ValueError):
+class FilterError(WorkflowError):
     """A filter value is unusable; ``code`` is stable and ``message`` is Chinese."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def parse_moment(value: str, *, end: bool = False) -> datetime:
@@ -112,7 +109,7 @@ class AuditFilter:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> AuditFilter:
         """Parse query-string or form values; empty values mean "any"; bad ones raise FilterError."""
-        from reviewer.engine.findings import GATES
+        from reviewer.vocabulary import GATES
 
         def text(name: str) -> str | None:
             value = data.get(name)
@@ -154,22 +151,6 @@ class AuditFilter:
         return {k: str(v) for k, v in self.to_dict().items()}
 
 
-def _unit_tree(session: Session, unit_id: int) -> set[int]:
-    """The unit and all its descendants (the unit tree is small, so walk it in Python)."""
-    from reviewer.storage import Unit
-
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in session.execute(select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent, []).append(uid)
-    found, todo = set(), [unit_id]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, ()))
-    return found
-
-
 def filtered(session: Session, flt: AuditFilter, columns: Iterable[Any] | None = None, *,
              scope: AuditScope) -> Select:
     """The SELECT of entries matching ``flt`` within ``scope``, in chain order (all columns unless given).
@@ -188,7 +169,7 @@ def filtered(session: Session, flt: AuditFilter, columns: Iterable[Any] | None =
     if flt.unit_id is not None:
         from reviewer.storage import Account
 
-        units = _unit_tree(session, flt.unit_id)
+        units = descendant_unit_ids(session, [flt.unit_id])
         accounts = select(Account.id).where(Account.unit_id.in_(units))
         statement = statement.where(or_(table.c.unit_id.in_(units), table.c.account_id.in_(accounts)))
     for name in ("account_id", "event", "gate", "draft_id"):
@@ -351,3 +332,19 @@ def filename(fmt: str, when: datetime | None = None) -> str:
     """A download name such as 审计日志-20261123-153000.csv (Beijing time)."""
     moment = (when or datetime.now(UTC)).astimezone(LOCAL_TZ)
     return f"审计日志-{moment:%Y%m%d-%H%M%S}.{FORMATS[fmt][1]}"
+
+
+def begin_export(session: Session, flt: AuditFilter, fmt: str, *, scope: AuditScope, actor_id: int | None = None,
+                 actor_name: str | None = None, ip: str | None = None, details: dict | None = None) -> int:
+    """Count the entries, record the export and commit it, before anything is streamed.
+
+    The one sequence every export follows (browser, API, command line): the export's own entry is
+    on record even if the download is interrupted, and the chain lock is not held while a large
+    file is written out. Returns how many entries the export covers. Stream them afterwards with
+    ``export_chunks`` from a session of the caller's.
+    """
+    count = count_entries(session, flt, scope=scope)
+    log_export(session, flt, fmt, count=count, scope=scope, actor_id=actor_id, actor_name=actor_name, ip=ip,
+               details=details)
+    session.commit()
+    return count

@@ -22,19 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
-from reviewer.audit.exports import LOCAL_TZ, FilterError, local_time, safe_cell
-from reviewer.engine.findings import GATE_NAMES, GATES
-from reviewer.storage import (
-    Account,
-    Draft,
-    DraftVersion,
-    FindingRow,
-    Publication,
-    SignOff,
-    SignOffOverride,
-    Unit,
-    User,
-)
+from reviewer.audit.exports import LOCAL_TZ, AuditFilter, FilterError, local_time, log_export, safe_cell
+from reviewer.audit.scope import AuditScope, account_in_scope
+from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffOverride, Unit, User
+from reviewer.vocabulary import GATE_NAMES, GATES
 
 LEVEL_NAMES: dict[int, str] = {1: "一审", 2: "二审", 3: "三审"}
 DECISION_NAMES: dict[str, str] = {"approve": "通过", "reject": "退回"}
@@ -226,3 +217,20 @@ def register_filename(account_name: str, month: str) -> str:
     """A download name such as 示例文旅-2026-11-月度审核台账.xlsx (path-safe)."""
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", account_name).strip("_") or "账号"
     return f"{safe}-{month}-月度审核台账.xlsx"
+
+
+def monthly_register(session: Session, account_id: int, month: str, target: Any, *, scope: AuditScope,
+                     actor_id: int | None = None, actor_name: str | None = None, ip: str | None = None,
+                     via: str = "web") -> tuple[Account, int]:
+    """Write one account's register for ``month`` to ``target`` and record it as an export.
+
+    Refuses an account outside ``scope`` (``OutOfScope``) and a malformed month (``FilterError``)
+    before writing anything. Returns the account and the number of rows written.
+    """
+    account = account_in_scope(session, scope, account_id)
+    parse_month(month)
+    rows = write_register(session, account.id, month, target)
+    log_export(session, AuditFilter(account_id=account.id), "register", count=rows, scope=scope,
+               actor_id=actor_id, actor_name=actor_name, ip=ip,
+               details={"via": via, "month": month, "kind": "月度审核台账"})
+    return account, rows

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
+from reviewer.errors import WorkflowError
+from reviewer.permissions import UNLIMITED_AUDIT_ROLES
+
 if TYPE_CHECKING:
     from reviewer.audit.exports import AuditFilter
     from reviewer.storage import Account, Draft, User
 
-#: Roles that read the whole deployment's log whatever their units.
-UNLIMITED_ROLES: frozenset[str] = frozenset({"admin"})
 OUT_OF_SCOPE_MESSAGES: dict[str, str] = {
     "unit_id": "单位不存在，或不在您的审计范围内。",
     "account_id": "账号不存在，或不在您的审计范围内。",
@@ -30,14 +31,11 @@ OUT_OF_SCOPE_MESSAGES: dict[str, str] = {
 }
 
 
-class OutOfScope(LookupError):
+class OutOfScope(WorkflowError):
     """The reader named a unit, account or draft they may not audit (answered as 404)."""
 
-    code = "not_found"
-
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__("not_found", message)
 
 
 @dataclass(frozen=True)
@@ -82,17 +80,17 @@ EVERYTHING = AuditScope()
 
 def scope_for(session: Session, user: User, roles: Iterable[str] | None = None) -> AuditScope:
     """The audit scope of ``user`` (``roles`` when the caller already has them, else looked up)."""
-    from reviewer.storage import Unit, UserUnit
-    from reviewer.workflow import visible_unit_ids
+    from reviewer.storage import Unit, UserUnit, descendant_unit_ids
 
     roles = set(roles) if roles is not None else user.role_names()
-    if roles & UNLIMITED_ROLES:
+    if roles & UNLIMITED_AUDIT_ROLES:
         return EVERYTHING
     in_root = session.scalar(
         select(UserUnit.unit_id).join(Unit, Unit.id == UserUnit.unit_id)
         .where(UserUnit.user_id == user.id, Unit.parent_id.is_(None)).limit(1)
     ) is not None
-    return AuditScope(frozenset(visible_unit_ids(session, user)), deployment_wide=in_root)
+    own = session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))
+    return AuditScope(frozenset(descendant_unit_ids(session, own)), deployment_wide=in_root)
 
 
 def account_in_scope(session: Session, scope: AuditScope, account_id: int) -> Account:

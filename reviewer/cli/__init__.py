@@ -18,9 +18,9 @@ COMMANDS: dict[str, str] = {
     "eval": "reviewer.cli.model:eval_command",
     "serve": "reviewer.cli.service:serve",
     "db": "reviewer.cli.service:db",
-    "user": "reviewer.cli.admin:user",
-    "unit": "reviewer.cli.admin:unit",
-    "account": "reviewer.cli.admin:account",
+    "user": "reviewer.cli.users:user",
+    "unit": "reviewer.cli.units:unit",
+    "account": "reviewer.cli.accounts:account",
     "audit": "reviewer.cli.audit:audit",
 }
 

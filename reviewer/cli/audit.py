@@ -8,74 +8,31 @@ deployment; the web pages and the API limit auditors to their own units (reviewe
 
 from __future__ import annotations
 
-import getpass
 import os
-import re
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reviewer.audit.scope import EVERYTHING
-from reviewer.config import ConfigError, load_settings
-
-HASH_RE = re.compile(r"^[0-9a-fA-F]{64}$")
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-def _actor() -> str:
-    """Who runs the command, as the export's audit entry names them."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+from reviewer.cli.common import cli_actor, database_session, fail, settings, write_atomically
+from reviewer.errors import ReviewerError
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    """A session on the configured database carrying the configured audit key."""
+    """A session on the configured database; a broken database is exit status 1 (the check failed)."""
     from reviewer.audit.chain import AuditKeyError, hmac_key
-    from reviewer.storage import make_engine, make_session_factory
 
     try:
-        settings = load_settings()
-        key = hmac_key(settings)
-    except (ConfigError, AuditKeyError) as exc:
-        _fail(str(exc), 2)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        with make_session_factory(engine)(info={"audit_key": key}) as session:
-            yield session
-    except SQLAlchemyError as exc:
-        _fail(f"无法读取数据库（是否已执行 reviewer db upgrade？）：{exc.__class__.__name__}", 1)
-    finally:
-        engine.dispose()
-
-
-def _write_atomically(out: str, write: Callable[[IO[bytes]], Any]) -> None:
-    """Write through ``write`` into a temporary file beside ``out``, then rename it into place."""
-    target = Path(out)
-    if not target.parent.exists():
-        _fail(f"输出目录不存在：{target.parent}")
-    handle, temp = tempfile.mkstemp(prefix=".reviewer-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as fh:
-            write(fh)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+        hmac_key(settings())
+    except AuditKeyError as exc:
+        fail(str(exc))
+    with database_session(commit=False, error_code=1) as session:
+        yield session
 
 
 @click.group(name="audit")
@@ -92,8 +49,10 @@ def verify(anchor_hash: str | None) -> None:
     """校验审计日志链；发现问题时指出第一个损坏的条目并以非零状态退出。"""
     from reviewer.audit import chain as audit_log
 
-    if anchor_hash is not None and not HASH_RE.match(anchor_hash.strip()):
-        _fail(f"锚点格式不正确：{anchor_hash!r}，应为 64 位十六进制哈希。")
+    try:
+        anchor_hash = audit_log.check_anchor(anchor_hash)
+    except ReviewerError as exc:
+        fail(exc.message)
     with _session() as session:
         result = audit_log.verify(session, audit_log.session_key(session), anchor=anchor_hash)
     if result.ok:
@@ -101,7 +60,7 @@ def verify(anchor_hash: str | None) -> None:
         if anchor_hash:
             click.echo("锚点仍在日志链中。")
         return
-    _fail(f"审计日志链校验失败：{result.message}", 1)
+    fail(f"审计日志链校验失败：{result.message}", 1)
 
 
 @audit.command()
@@ -134,14 +93,12 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
         fmt = exports.check_format(fmt)
         flt = exports.AuditFilter.from_mapping(filters)
     except exports.FilterError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if fmt == "xlsx" and out is None:
-        _fail("导出 xlsx 时必须用 --out 指定输出文件。")
+        fail("导出 xlsx 时必须用 --out 指定输出文件。")
     with _session() as session:
-        count = exports.count_entries(session, flt, scope=EVERYTHING)
-        exports.log_export(session, flt, fmt, count=count, scope=EVERYTHING, actor_name=_actor(),
-                           details={"via": "cli", "out": os.path.basename(out) if out else "stdout"})
-        session.commit()
+        count = exports.begin_export(session, flt, fmt, scope=EVERYTHING, actor_name=cli_actor(),
+                                     details={"via": "cli", "out": os.path.basename(out) if out else "stdout"})
 
         def write(fh: IO[bytes]) -> None:
             for chunk in exports.export_chunks(session, flt, fmt, scope=EVERYTHING):
@@ -150,7 +107,7 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
         if out is None:
             write(sys.stdout.buffer)
         else:
-            _write_atomically(out, write)
+            write_atomically(out, write)
     if out is not None:
         click.echo(f"已导出 {count} 条审计日志到 {out}", err=True)
 
@@ -161,31 +118,25 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
 @click.option("--out", default=None, help="输出的 xlsx 文件。")
 def register(account_id: str | None, month: str | None, out: str | None) -> None:
     """生成某账号某月的月度审核台账（xlsx；任何单位的账号均可，不按单位限制）。"""
-    from reviewer.audit import exports
     from reviewer.audit import register as register_module
 
     if not account_id or not account_id.strip().isdigit():
-        _fail("请用 --account 指定账号 ID（正整数）。")
+        fail("请用 --account 指定账号 ID（正整数）。")
     if not month:
-        _fail("请用 --month 指定月份，格式 YYYY-MM。")
+        fail("请用 --month 指定月份，格式 YYYY-MM。")
     if not out:
-        _fail("请用 --out 指定输出的 xlsx 文件。")
-    try:
-        register_module.parse_month(month)
-    except exports.FilterError as exc:
-        _fail(exc.message)
+        fail("请用 --out 指定输出的 xlsx 文件。")
     with _session() as session:
         holder: dict[str, int] = {}
 
         def write(fh: IO[bytes]) -> None:
-            holder["rows"] = register_module.write_register(session, int(account_id), month, fh)
+            _, holder["rows"] = register_module.monthly_register(session, int(account_id), month, fh,
+                                                                 scope=EVERYTHING, actor_name=cli_actor(), via="cli")
 
         try:
-            _write_atomically(out, write)
-        except exports.FilterError as exc:
-            _fail(exc.message)
-        exports.log_export(session, exports.AuditFilter(account_id=int(account_id)), "register",
-                           count=holder["rows"], scope=EVERYTHING, actor_name=_actor(),
-                           details={"via": "cli", "month": month, "kind": "月度审核台账"})
+            register_module.parse_month(month)
+            write_atomically(out, write)
+        except ReviewerError as exc:
+            fail(exc.message)
         session.commit()
     click.echo(f"已生成 {month} 月度审核台账（{holder['rows']} 条）：{out}", err=True)

@@ -14,19 +14,13 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.common import EXIT_INPUT, fail
 from reviewer.config import ConfigError, load_settings
 from reviewer.engine.core import Engine
-from reviewer.engine.findings import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES, Report
+from reviewer.engine.findings import Report
 from reviewer.engine.lexicon import LexiconError
 from reviewer.errors import ReviewerError
-
-EXIT_USAGE = 2
-
-
-def fail(message: str) -> None:
-    """Print a Chinese error message and exit with the usage/input status."""
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(EXIT_USAGE)
+from reviewer.vocabulary import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES
 
 
 def decode(data: bytes, name: str) -> str:
@@ -35,7 +29,6 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         fail(f"{name} 不是有效的 UTF-8 文本（第 {exc.start + 1} 个字节无法解码），请另存为 UTF-8 后重试")
-        raise  # unreachable: fail() exits
 
 
 def build_engine(lexicon_dirs: tuple[str, ...], classifier: bool = True) -> Engine:
@@ -165,4 +158,4 @@ def scan(input_file: str, out_file: str, lexicon_dirs: tuple[str, ...], progress
         raise
     if errors:
         click.echo(f"有 {errors} 条记录无法审核，已在输出中标注 error 字段", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_INPUT)

@@ -10,15 +10,11 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.common import fail, refuse
+
 #: Who the audit trail names for a model change made by ``reviewer train``.
 TRAIN_ACTOR = "reviewer train"
 LABEL_NAMES = {"ok": "正常", "off_topic": "离题", "entertainment": "娱乐化", "rude": "雷人雷语"}
-
-
-def _fail(exc: Exception) -> None:
-    """Print a known error in Chinese with its stable code and stop with exit status 2."""
-    click.echo(f"错误 [{getattr(exc, 'code', 'error')}]：{exc}", err=True)
-    click.get_current_context().exit(2)
 
 
 def _package_dir(name: str) -> Path:
@@ -90,7 +86,7 @@ def train(corpus_dir: Path | None, out_dir: Path | None, feedback_file: Path | N
 
         metadata = train_model(corpus_dir, out_dir, seed=seed, progress=progress)
     except (CorpusError, ModelError) as exc:
-        _fail(exc)
+        refuse(exc)
         return
     elapsed = time.perf_counter() - started
     lines = [f"训练完成，用时 {elapsed:.1f} 秒；语料 {metadata['corpus_size']} 条，"
@@ -149,10 +145,10 @@ def eval_command(data_file: Path, model_path: Path | None, as_json: bool) -> Non
         rows = read_jsonl(data_file)
         model = Classifier.load(model_path)
     except (CorpusError, ModelError) as exc:
-        _fail(exc)
+        refuse(exc)
         return
     if not rows:
-        _fail(CorpusError(f"文件中没有样本：{data_file}"))
+        fail(f"文件中没有样本：{data_file}")
         return
     predicted = [decide(model.score(r["text"], r["kind"], r.get("department")).probs, r["kind"],
                         model.thresholds) for r in rows]

@@ -1,4 +1,4 @@
-"""Service commands: ``reviewer serve``, ``reviewer db upgrade`` and ``reviewer user add``.
+"""Service commands: ``reviewer serve`` and ``reviewer db upgrade``.
 
 ``serve --demo`` is the one command a visitor runs: it migrates, seeds demo data into an empty
 database and, when no keys are configured, keeps generated keys in the instance folder. Without
@@ -10,33 +10,20 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from reviewer.config import ConfigError, Settings, load_settings
+from reviewer.cli.common import database_error, fail
+from reviewer.cli.common import settings as settings_
+from reviewer.config import Settings
 
 DEMO_URL_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_THREADS = 6
 #: Who the audit trail names for lexicon and model changes found when the service starts.
 SERVICE_ACTOR = "服务启动"
-
-
-def fail(message: str) -> None:
-    """Print a Chinese error and exit with status 2 (no traceback)."""
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(2)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
-        raise  # unreachable; fail exits
 
 
 def instance_secret(path: Path) -> str:
@@ -71,35 +58,28 @@ def _demo_keys(settings: Settings) -> Settings:
     return settings
 
 
-def _database_error(exc: Exception, url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    shown = make_url(url).render_as_string(hide_password=True)
-    fail(f"无法连接或迁移数据库 {shown}：{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}")
-
-
 def prepare_demo(settings: Settings) -> bool:
     """Migrate the database and seed it when empty; True when demo data was added."""
-    from reviewer.admin import demo
-    from reviewer.storage import make_engine, make_session_factory, upgrade
+    from reviewer import demo
+    from reviewer.bootstrap import bootstrap
+    from reviewer.storage import upgrade
 
-    url = settings.effective_database_url
-    upgrade(url)
-    engine = make_engine(url)
+    upgrade(settings.effective_database_url)
+    services = bootstrap(settings)
     try:
-        with make_session_factory(engine)() as session:
-            session.info["audit_key"] = settings.audit_hmac_key
+        with services.session_factory() as session:
             if not demo.is_empty(session):
                 return False
             demo.seed_with_drafts(session)
             session.commit()
             return True
     finally:
-        engine.dispose()
+        services.database.dispose()
 
 
 def _print_banner(host: str, port: int, demo_mode: bool) -> None:
-    from reviewer.admin import demo
+    from reviewer import demo
+    from reviewer.vocabulary import ROLE_NAMES
 
     shown = DEMO_URL_HOST if host in ("0.0.0.0", "::", "") else host
     click.echo(f"政务新媒体发布前审核助手已启动：http://{shown}:{port}")
@@ -107,7 +87,7 @@ def _print_banner(host: str, port: int, demo_mode: bool) -> None:
     if demo_mode:
         click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, display_name, roles, _units in demo.USERS:
-            click.echo(f"  {username:<13} {display_name}（{'、'.join(demo.ROLE_NAMES[r] for r in roles)}）")
+            click.echo(f"  {username:<13} {display_name}（{'、'.join(ROLE_NAMES[r] for r in roles)}）")
     click.echo("按 Ctrl+C 停止。")
 
 
@@ -121,14 +101,14 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
     """用 waitress 启动审核服务（网页与 JSON 接口）。"""
     from sqlalchemy.exc import SQLAlchemyError
 
-    settings = _settings()
+    settings = settings_()
     if demo_mode:
         settings = _demo_keys(settings)
         try:
             if prepare_demo(settings):
                 click.echo(f"已写入演示数据：{settings.effective_database_url.split('@')[-1]}")
         except SQLAlchemyError as exc:
-            _database_error(exc, settings.effective_database_url)
+            database_error(exc, settings.effective_database_url)
     else:
         missing = [name for name, value in (("REVIEWER_SECRET_KEY", settings.secret_key),
                                             ("REVIEWER_AUDIT_KEY", settings.audit_hmac_key)) if not value]
@@ -138,7 +118,7 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
         try:
             _require_current_schema(settings.effective_database_url)
         except SQLAlchemyError as exc:
-            _database_error(exc, settings.effective_database_url)
+            database_error(exc, settings.effective_database_url)
     _record_engine_changes(settings)
 
     from waitress import create_server
@@ -163,15 +143,16 @@ def _record_engine_changes(settings: Settings) -> None:
 
     from reviewer.audit import chain as audit
     from reviewer.audit import changes
+    from reviewer.engine.core import load_engine
     from reviewer.engine.lexicon import LexiconError
     from reviewer.errors import ReviewerError
 
     try:
-        written = changes.record_in_database(settings, SERVICE_ACTOR)
+        written = changes.record_in_database(settings, SERVICE_ACTOR, load_engine(settings))
     except (ReviewerError, LexiconError, audit.AuditKeyError) as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        _database_error(exc, settings.effective_database_url)
+        database_error(exc, settings.effective_database_url)
     for event in written:
         click.echo(f"已记入审计日志：{audit.event_names()[event]}")
 
@@ -195,48 +176,12 @@ def db_upgrade() -> None:
 
     from reviewer.storage import upgrade
 
-    settings = _settings()
+    settings = settings_()
     url = settings.effective_database_url
     if not settings.database_url:
         settings.instance_path.mkdir(parents=True, exist_ok=True)
     try:
         upgrade(url)
     except SQLAlchemyError as exc:
-        _database_error(exc, url)
+        database_error(exc, url)
     click.echo("数据库已迁移到最新版本。")
-
-
-@click.group()
-def user() -> None:
-    """用户管理。"""
-
-
-@user.command("add")
-@click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["editor", "reviewer", "publisher", "auditor", "admin"]),
-              help="角色，可重复：editor 编辑、reviewer 审核员、publisher 发布员、auditor 审计员、admin 管理员")
-@click.option("--unit", "units", multiple=True, required=True, help="所属单位（名称或编号），可重复")
-@click.option("--display-name", default=None, help="显示名称（默认同用户名）")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行），便于脚本调用")
-def user_add(username: str, roles: tuple[str, ...], units: tuple[str, ...], display_name: str | None,
-             password_stdin: bool) -> None:
-    """新建用户 USERNAME。"""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from reviewer.admin import users
-    from reviewer.admin.security import AuthError
-    from reviewer.admin.units import UnitError
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    settings = _settings()
-    try:
-        users.add_user(settings, username, password, roles, units, display_name)
-    except (users.UserError, UnitError, AuthError) as exc:
-        fail(exc.message)
-    except SQLAlchemyError as exc:
-        _database_error(exc, settings.effective_database_url)
-    click.echo(f"已创建用户 {username}（角色：{'、'.join(roles)}）。")

@@ -22,8 +22,9 @@ import joblib
 import numpy as np
 
 from reviewer.engine.chargrams import CharGramCounter, decode, normalize
-from reviewer.engine.findings import KINDS, Finding
+from reviewer.engine.findings import Finding
 from reviewer.errors import ReviewerError
+from reviewer.vocabulary import KINDS
 
 LABELS: tuple[str, ...] = ("off_topic", "entertainment", "rude")
 CLASSES: tuple[str, ...] = ("ok", *LABELS)
@@ -71,7 +72,6 @@ class ModelError(ReviewerError):
     """The model file is missing, altered or unusable; the message says which, in Chinese."""
 
     code = "model_invalid"
-    status = 500
 
 
 class CorpusError(ValueError):

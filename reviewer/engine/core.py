@@ -11,15 +11,16 @@ entry overrides them; the verdict is the worst severity found.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reviewer.config import Settings, current_settings, load_settings
+from reviewer.config import Settings, load_settings
 from reviewer.engine import patterns
-from reviewer.engine.findings import KINDS, Finding, Report, verdict
+from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.engine.lexicon import Category, Lexicon, load_categories
 from reviewer.engine.normalize import views as all_views
 from reviewer.errors import InputError
+from reviewer.vocabulary import KINDS
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Engine:
         model = None
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)
-        return cls(settings, lexicon, load_categories(), model)
+        return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model)
 
     def fingerprints(self) -> dict[str, str | None]:
         """What this engine judges with: the lexicon's sha256 and the model file's (None if no model).
@@ -53,6 +54,14 @@ class Engine:
         """
         model = getattr(self.classifier, "metadata", None) or {}
         return {"lexicon": self.lexicon.fingerprint(), "model": model.get("model_sha256")}
+
+    def _with_family_defaults(self, findings: list[Finding]) -> list[Finding]:
+        """Classifier findings take their gate and severity from ``categories.tsv``, like every family."""
+        out = []
+        for f in findings:
+            family = self.categories.get(f.category)
+            out.append(replace(f, gate=family.gate, severity=family.severity) if family else f)
+        return out
 
     def review(self, text: str, kind: str = "post", *, duty: str | None = None,
                classify: bool = True) -> Report:
@@ -74,7 +83,7 @@ class Engine:
         if classify and self.classifier is not None:
             judged = tuple(self.settings.classifier_labels.get(kind, ()))
             labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged)
-            findings.extend(more)
+            findings.extend(self._with_family_defaults(more))
         findings = _dedupe(findings)
         return Report(verdict(findings), findings, labels)
 
@@ -123,8 +132,3 @@ def load_engine(settings: Settings) -> Engine:
             if engine is None:
                 engine = _engines[key] = Engine.from_settings(settings)
     return engine
-
-
-def default_engine() -> Engine:
-    """The engine for the current settings (the running app's, else the environment's)."""
-    return load_engine(current_settings())

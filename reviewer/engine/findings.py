@@ -9,20 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-GATES: tuple[str, ...] = ("political", "legal", "policy", "secrecy", "text")
-GATE_NAMES: dict[str, str] = {
-    "political": "政治关",
-    "legal": "法律关",
-    "policy": "政策关",
-    "secrecy": "保密关",
-    "text": "文字关",
-}
-SEVERITIES: tuple[str, ...] = ("info", "review", "block")
-SEVERITY_NAMES: dict[str, str] = {"info": "提示", "review": "需复核", "block": "禁止发布"}
-SOURCES: tuple[str, ...] = ("lexicon", "pattern", "classifier")
-VERDICT_NAMES: dict[str, str] = {"pass": "通过", "review": "需复核", "block": "禁止发布"}
-KINDS: tuple[str, ...] = ("post", "reply")
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:

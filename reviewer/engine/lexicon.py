@@ -25,8 +25,9 @@ from pathlib import Path
 
 import ahocorasick
 
-from reviewer.engine.findings import GATES, SEVERITIES, Finding
+from reviewer.engine.findings import Finding
 from reviewer.engine.normalize import View, view
+from reviewer.vocabulary import GATES, SEVERITIES
 
 TSV_COLUMNS = ("term", "category", "gate", "severity", "suggestion", "note")
 ALLOW_COLUMNS = ("term", "note")
@@ -69,10 +70,23 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("reviewer.lexicons")))
 
 
-def load_categories(path: Path | None = None) -> dict[str, Category]:
-    """Rule families and their default gate and severity (``categories.tsv``)."""
-    path = path or builtin_dir() / "categories.tsv"
-    categories: dict[str, Category] = {}
+def load_categories(dirs: Iterable[os.PathLike | str] = ()) -> dict[str, Category]:
+    """Rule families and their default gate and severity: the shipped ``categories.tsv``, then the
+    ``categories.tsv`` of each extra lexicon folder, whose rows replace or add families.
+
+    So a deployment moves, say, ``rude`` to another gate by editing its own file, for the lexicon,
+    the patterns and the classifier alike.
+    """
+    categories = _read_categories(builtin_dir() / "categories.tsv", {})
+    for folder in dirs:
+        path = Path(folder) / "categories.tsv"
+        if path.is_file():
+            categories = _read_categories(path, categories)
+    return categories
+
+
+def _read_categories(path: Path, base: dict[str, Category]) -> dict[str, Category]:
+    categories = dict(base)
     for lineno, row in _rows(path, ("category", "gate", "severity", "name", "covers")):
         _check_choice(path, lineno, "gate", row["gate"], GATES)
         _check_choice(path, lineno, "severity", row["severity"], SEVERITIES)
@@ -225,7 +239,7 @@ class Lexicon:
     @classmethod
     def load(cls, dirs: Iterable[os.PathLike | str] = (), *, builtin: bool = True) -> Lexicon:
         """Load the shipped lexicons and then each extra folder; all or nothing."""
-        categories = load_categories()
+        categories = load_categories(dirs)
         folders = ([builtin_dir()] if builtin else []) + [Path(d) for d in dirs]
         entries: list[Entry] = []
         allow: list[str] = []

@@ -46,7 +46,7 @@ from reviewer.engine.classifier import (
     _cached_default,
     sha256_file,
 )
-from reviewer.engine.findings import KINDS
+from reviewer.vocabulary import KINDS
 
 # --------------------------------------------------------------------------- corpus
 

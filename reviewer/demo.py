@@ -2,6 +2,8 @@
 
 ``reviewer serve --demo`` and the test fixtures seed the same data, so what a visitor clicks
 through is what the tests check. Seeding happens only into an empty database.
+
+May import: reviewer.admin, reviewer.workflow, reviewer.storage, reviewer.vocabulary
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from sqlalchemy.orm import Session
 from reviewer.storage import Account, Unit, User, UserRole, UserUnit
 
 DEMO_PASSWORD = "demo-password"
-ROLE_NAMES: dict[str, str] = {"editor": "编辑", "reviewer": "审核员", "publisher": "发布员", "auditor": "审计员",
-                              "admin": "管理员"}
 
 #: (name, parent name or None); parents come before children.
 UNITS: tuple[tuple[str, str | None], ...] = (
@@ -110,7 +110,7 @@ DRAFTS: tuple[tuple[str, str, str, str], ...] = (
 def seed_with_drafts(session: Session, *, password_hash: str | None = None) -> dict[str, int]:
     """The demo data plus drafts in several states, made through the workflow (and so audited)."""
     from reviewer import workflow
-    from reviewer.engine.findings import GATES
+    from reviewer.vocabulary import GATES
 
     ids = seed(session, password_hash=password_hash)
     users = {name: session.get(User, user_id) for name, user_id in ids.items()}
@@ -121,12 +121,13 @@ def seed_with_drafts(session: Session, *, password_hash: str | None = None) -> d
             continue
         workflow.submit(session, users["editor1"], draft.id)
         if outcome == "returned":
-            workflow.sign_off(session, users["reviewer2"], draft.id, 1, 1, "political", "reject",
-                              "“台湾总统”为不规范表述，且与会议内容无关，请删除该句后重新提交。")
+            workflow.sign_off(session, users["reviewer2"], draft.id, workflow.SignOffRequest(1, 1, "political", "reject",
+                              "“台湾总统”为不规范表述，且与会议内容无关，请删除该句后重新提交。"))
         elif outcome == "published":
             for level, reviewer in ((1, "reviewer2"), (2, "reviewer3")):
                 for gate in GATES:
-                    workflow.sign_off(session, users[reviewer], draft.id, 1, level, gate, "approve", "同意")
+                    workflow.sign_off(session, users[reviewer], draft.id,
+                                      workflow.SignOffRequest(1, level, gate, "approve", "同意"))
             workflow.publish(session, users["publisher1"], draft.id, 1, "https://mp.weixin.qq.com/s/demo-museum")
     session.flush()
     return ids

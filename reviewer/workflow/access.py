@@ -1,0 +1,107 @@
+"""Who the actor is in a draft: their roles, the units they see, and how they took part in it.
+
+Rules live in ``reviewer.permissions``; this module gathers the facts those rules read (roles,
+units, participation) from the database, fresh on every call, so a changed role applies at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.errors import fail
+from reviewer.permissions import allows, role_refusal
+from reviewer.storage import Account, Draft, DraftVersion, SignOff, User, UserRole, UserUnit, descendant_unit_ids
+from reviewer.workflow.validation import valid_id
+
+
+def roles_of(session: Session, user: User) -> frozenset[str]:
+    """The user's roles, read fresh from the database."""
+    return frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+
+
+def require(session: Session, user: User, capability: str) -> frozenset[str]:
+    """The user's roles; refuse with ``forbidden_role`` unless one of them holds ``capability``."""
+    roles = roles_of(session, user)
+    if not allows(roles, capability):
+        raise fail("forbidden_role", role_refusal(capability))
+    return roles
+
+
+def visible_unit_ids(session: Session, user: User) -> set[int]:
+    """The user's units and every unit below them in the tree."""
+    own = session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))
+    return descendant_unit_ids(session, own)
+
+
+def visible_accounts(session: Session, user: User) -> list[Account]:
+    """Active accounts of the user's units (and their descendants), by id."""
+    units = visible_unit_ids(session, user)
+    if not units:
+        return []
+    return list(session.scalars(
+        select(Account).where(Account.unit_id.in_(units), Account.active.is_(True)).order_by(Account.id)
+    ))
+
+
+def get_account(session: Session, actor: User, account_id: Any) -> Account:
+    """An active account of the actor's units, else 404 (whether it exists elsewhere or not)."""
+    account_id = valid_id(account_id)
+    account = session.get(Account, account_id) if account_id else None
+    if account is None or not account.active or account.unit_id not in visible_unit_ids(session, actor):
+        raise fail("not_found", "账号不存在，或不属于您所在的单位。")
+    return account
+
+
+def get_draft(session: Session, actor: User, draft_id: Any) -> Draft:
+    """The draft if it belongs to the actor's units; 404 otherwise, so ids reveal nothing."""
+    draft_id = valid_id(draft_id)
+    draft = session.get(Draft, draft_id) if draft_id else None
+    if draft is None:
+        raise fail("not_found", "稿件不存在，或不属于您所在的单位。")
+    account = session.get(Account, draft.account_id)
+    if account is None or account.unit_id not in visible_unit_ids(session, actor):
+        raise fail("not_found", "稿件不存在，或不属于您所在的单位。")
+    return draft
+
+
+def current_version(session: Session, draft: Draft) -> DraftVersion:
+    """The draft's current version row."""
+    version = session.scalar(select(DraftVersion).where(DraftVersion.draft_id == draft.id,
+                                                        DraftVersion.number == draft.current_version))
+    if version is None:
+        raise fail("not_found", "稿件版本不存在。")
+    return version
+
+
+def writer_ids(session: Session, draft: Draft) -> set[int]:
+    """Everyone who wrote the draft: its author and the editor of every version."""
+    writers = set(session.scalars(select(DraftVersion.editor_id).where(DraftVersion.draft_id == draft.id)))
+    writers.add(draft.author_id)
+    return writers
+
+
+def signoffs_of(session: Session, version: DraftVersion) -> list[SignOff]:
+    """Every sign-off of one version, oldest first."""
+    return list(session.scalars(select(SignOff).where(SignOff.version_id == version.id).order_by(SignOff.id)))
+
+
+def participation(session: Session, actor: User, draft: Draft, version: DraftVersion,
+                  level: int | None = None, *, signed: list[SignOff] | None = None) -> frozenset[str]:
+    """How ``actor`` took part in ``draft`` (the keys of ``permissions.PARTICIPATION``).
+
+    ``level`` is the level the actor is about to sign, so that signing another level of the same
+    version counts against them.
+    """
+    parts: set[str] = set()
+    if actor.id in writer_ids(session, draft):
+        parts.add("wrote")
+    rows = signed if signed is not None else signoffs_of(session, version)
+    mine = [s for s in rows if s.reviewer_id == actor.id]
+    if mine:
+        parts.add("signed_current")
+    if level is not None and any(s.level != level for s in mine):
+        parts.add("signed_other_level")
+    return frozenset(parts)

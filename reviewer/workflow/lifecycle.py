@@ -1,0 +1,33 @@
+"""The draft lifecycle as data: which statuses allow which act, and where an act leads.
+
+    draft ─submit─► in_review ─all levels approve─► approved ─publish─► published
+      ▲               │  ▲                              │
+      └──(edit)───────┘  └────────────(edit)────────────┘
+    returned ◄─reject── in_review;  returned ─edit, submit─► in_review
+
+May import: reviewer.vocabulary
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+#: Draft statuses in which an edit is allowed, and the status after the edit (an edit of an
+#: approved draft sends it back to review: earlier approvals were for another version).
+EDIT_STATUS: Mapping[str, str] = MappingProxyType({
+    "draft": "draft",
+    "returned": "returned",
+    "in_review": "in_review",
+    "approved": "in_review",
+})
+#: Statuses from which the current version may be sent to review.
+SUBMITTABLE: frozenset[str] = frozenset({"draft", "returned"})
+#: The status in which gates are signed, and the one in which a draft may be published.
+SIGNABLE: str = "in_review"
+PUBLISHABLE: str = "approved"
+#: Where a decision leads: a rejection returns the draft; the last approval makes it approved.
+AFTER_REJECT: str = "returned"
+AFTER_ALL_APPROVED: str = "approved"
+AFTER_SUBMIT: str = "in_review"
+AFTER_PUBLISH: str = "published"

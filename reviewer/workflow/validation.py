@@ -1,0 +1,109 @@
+"""Checks of the values a person sends: texts, kinds, versions, URLs and override reasons.
+
+Each check returns the cleaned value or raises ``WorkflowError`` with a Chinese message naming
+the field, so the pages, the API and the command line refuse the same input the same way.
+
+May import: reviewer.errors, reviewer.vocabulary
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from reviewer.errors import fail
+from reviewer.vocabulary import FIELD_NAMES, KINDS
+
+#: Longest accepted value per text field, in characters.
+LIMITS: dict[str, int] = {
+    "title": 500,
+    "body": 200_000,
+    "citizen_message": 20_000,
+    "comment": 2_000,
+    "reason": 2_000,
+    "url": 2_000,
+}
+#: Largest id a database integer column holds; larger ids cannot exist, so they are "not found".
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: Any) -> int | None:
+    """``value`` as a database id, or None when it cannot be one."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        return None
+    return value
+
+
+def text(name: str, value: Any, *, required: bool = True) -> str | None:
+    """A text field within its limit; blank is None (refused when ``required``)."""
+    label = FIELD_NAMES[name]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise fail("invalid_input", f"{label}不能为空。")
+        return None
+    if not isinstance(value, str):
+        raise fail("invalid_input", f"{label}必须是文本。")
+    if len(value) > LIMITS[name]:
+        raise fail("invalid_input", f"{label}过长：{len(value)} 字，上限 {LIMITS[name]} 字。")
+    return value
+
+
+def kind(value: Any) -> str:
+    """A draft kind: post or reply."""
+    if value not in KINDS:
+        raise fail("invalid_input", "稿件类型无效，应为 post（发布内容）或 reply（留言回复）。")
+    return value
+
+
+def citizen_message(kind_: str, value: Any) -> str | None:
+    """The citizen's message, which only a reply carries."""
+    message = text("citizen_message", value, required=False)
+    if kind_ == "post" and message is not None:
+        raise fail("invalid_input", "只有留言回复类稿件（reply）才能填写群众留言。")
+    return message
+
+
+def url(value: Any) -> str | None:
+    """A publication URL (http or https, no spaces), or None."""
+    found = text("url", value, required=False)
+    if found is None:
+        return None
+    found = found.strip()
+    if not found.lower().startswith(("https://", "http://")) or any(c.isspace() for c in found):
+        raise fail("invalid_input", "发布链接必须是以 http:// 或 https:// 开头的网址。")
+    return found
+
+
+def version_number(value: Any) -> int:
+    """A version number as sent by a client."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail("invalid_input", "版本号必须是整数。")
+    return value
+
+
+def overrides(value: Any) -> dict[int, str]:
+    """Override reasons as finding id -> reason; blank reasons are dropped."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail("invalid_override", "放行理由必须是“问题编号 → 理由”的对应表。")
+    cleaned: dict[int, str] = {}
+    for key, reason in value.items():
+        try:
+            finding_id = int(key)
+        except (TypeError, ValueError):
+            raise fail("invalid_override", f"问题编号“{str(key)[:20]}”无效。") from None
+        if reason is None or (isinstance(reason, str) and not reason.strip()):
+            continue
+        cleaned[finding_id] = text("reason", reason).strip()
+    return cleaned
+
+
+def content_sha256(title: str, body: str, citizen_message: str | None) -> str:
+    """sha256 of the canonical content: sorted-key compact JSON of title, body, citizen_message."""
+    canonical = json.dumps(
+        {"title": title, "body": body, "citizen_message": citizen_message},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,41 @@
+"""How domain refusals are answered over HTTP: one table from stable error code to status.
+
+The domain raises ``ReviewerError`` with a code and a Chinese message and knows nothing of HTTP;
+the pages and the API both answer through ``status_of``, so a refusal has one status everywhere.
+"""
+
+from __future__ import annotations
+
+from reviewer.errors import ReviewerError
+
+#: Error code -> HTTP status. Codes not listed are input problems (422).
+STATUS: dict[str, int] = {
+    "invalid_json": 400,
+    "invalid_input": 422,
+    "override_required": 422,
+    "invalid_override": 422,
+    "comment_required": 422,
+    "unauthorized": 401,
+    "invalid_token": 401,
+    "bad_credentials": 401,
+    "account_locked": 401,
+    "forbidden_role": 403,
+    "separation_of_duties": 403,
+    "not_found": 404,
+    "stale_version": 409,
+    "already_signed": 409,
+    "level_taken": 409,
+    "level_not_open": 409,
+    "invalid_state": 409,
+    "revision_required": 409,
+    "not_publishable": 409,
+    "conflict": 409,
+    "model_invalid": 500,
+}
+DEFAULT_STATUS = 422
+
+
+def status_of(error: ReviewerError | str) -> int:
+    """The HTTP status for a domain error (or its code)."""
+    code = error if isinstance(error, str) else error.code
+    return STATUS.get(code, DEFAULT_STATUS)
