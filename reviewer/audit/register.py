@@ -25,17 +25,8 @@ from reviewer.audit import chain as audit
 from reviewer.audit.exports import LOCAL_TZ, AuditFilter, FilterError, local_time, log_export, safe_cell
 from reviewer.audit.scope import AuditScope, account_in_scope
 from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffOverride, Unit, User
-from reviewer.vocabulary import GATE_NAMES, GATES
+from reviewer.vocabulary import DECISION_NAMES, FIELD_NAMES, GATE_NAMES, GATES, LEVELS, STATUS_NAMES, level_name
 
-LEVEL_NAMES: dict[int, str] = {1: "一审", 2: "二审", 3: "三审"}
-DECISION_NAMES: dict[str, str] = {"approve": "通过", "reject": "退回"}
-STATUS_NAMES: dict[str, str] = {
-    "draft": "草稿",
-    "in_review": "审核中",
-    "returned": "已退回",
-    "approved": "待发布",
-    "published": "已发布",
-}
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -137,10 +128,10 @@ def register_rows(session: Session, account_id: int, month: str) -> list[Registe
             row.reviewers[level] = "、".join(dict.fromkeys(names.get(s.reviewer_id, "") for s in at_level))
             row.decisions[level] = "；".join(
                 f"{GATE_NAMES.get(s.gate, s.gate)}{DECISION_NAMES.get(s.decision, s.decision)}" for s in at_level)
-            row.comments += [f"{LEVEL_NAMES.get(level, level)}{GATE_NAMES.get(s.gate, s.gate)}：{s.comment}"
+            row.comments += [f"{level_name(level)}{GATE_NAMES.get(s.gate, s.gate)}：{s.comment}"
                              for s in at_level if s.comment]
             for s in at_level:
-                row.overrides += [f"{LEVEL_NAMES.get(level, level)}{line}" for line in override_lines.get(s.id, [])]
+                row.overrides += [f"{level_name(level)}{line}" for line in override_lines.get(s.id, [])]
         if publication:
             row.publisher = names.get(publication.publisher_id, "")
             row.published_at = local_time(publication.published_at)
@@ -151,8 +142,8 @@ def register_rows(session: Session, account_id: int, month: str) -> list[Registe
 
 HEADERS: tuple[str, ...] = (
     "日期", "稿件编号", "版本", "标题", "作者", "状态",
-    "一审审核人", "一审结论", "二审审核人", "二审结论", "三审审核人", "三审结论",
-    "审核意见", "豁免理由", "发布人", "发布时间", "发布链接", "内容SHA-256",
+    *(f"{level_name(level)}{what}" for level in LEVELS for what in ("审核人", "结论")),
+    "审核意见", FIELD_NAMES["reason"], "发布人", "发布时间", "发布链接", "内容SHA-256",
 )
 WIDTHS: tuple[int, ...] = (12, 9, 6, 36, 20, 8, 20, 40, 20, 40, 20, 40, 40, 40, 20, 20, 36, 20)
 
