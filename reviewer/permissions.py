@@ -35,18 +35,21 @@ UNLIMITED_AUDIT_ROLES: frozenset[str] = frozenset({"admin"})
 PARTICIPATION: Mapping[str, str] = MappingProxyType({
     "wrote": "撰写或修改过这篇稿件",
     "signed_current": "签署过此版本的审核",
+    "signed_any": "签署过这篇稿件任一版本的审核",
     "signed_other_level": "已在另一审核级别签署过此版本",
 })
 
 #: act -> (participation that excludes the actor, the refusal shown). Checked in this order.
-#: 严禁同一人发布、同一人审核: who wrote a draft never signs it; who signed a version never publishes it.
+#: 严禁同一人发布、同一人审核: who wrote a draft never signs it; who wrote or signed any version of it
+#: never publishes it, so every published version has at least two people behind it.
 SEPARATION: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "sign": (
         ("wrote", "您撰写或修改过这篇稿件，不能审核它（严禁同一人撰稿、同一人审核）。"),
         ("signed_other_level", "您已在另一审核级别签署过此版本，同一人不能签署两个级别。"),
     ),
     "publish": (
-        ("signed_current", "您签署过此版本的审核，不能再发布它（严禁同一人审核、同一人发布）。"),
+        ("wrote", "您撰写或修改过这篇稿件，不能发布它（发布须由撰稿、审核以外的人进行）。"),
+        ("signed_any", "您签署过这篇稿件的审核，不能再发布它（严禁同一人审核、同一人发布）。"),
     ),
 })
 #: Participation that disqualifies an approval at any level (used when counting approvals).

@@ -70,6 +70,34 @@ def test_reviewer_who_signed_cannot_publish(editor, r2, r3):
     assert response.get_json()["error"] == "separation_of_duties"
 
 
+def test_reviewer_who_signed_an_earlier_version_cannot_publish_the_next(editor, r1, r2, r3):
+    draft_id = editor.submitted_draft()
+    r3.approve_level(draft_id, 1, 1)  # reviewer3 also holds the publisher role
+    assert editor.put(f"/drafts/{draft_id}", {"title": "改", "body": CLEAN_BODY + "。",
+                                              "base_version": 1}).status_code == 200
+    r2.approve_level(draft_id, 2, 1)
+    r1.approve_level(draft_id, 2, 2)
+    assert editor.state(draft_id)["status"] == "approved"
+    response = r3.post(f"/drafts/{draft_id}/publish", {"version": 2})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "separation_of_duties"
+
+
+def test_an_editor_who_also_publishes_cannot_publish_their_own_draft(api_as, db, editor, r2, r3):
+    from reviewer.storage import UserRole
+
+    editor_id = db.scalar(select(User.id).where(User.username == "editor1"))
+    db.add(UserRole(user_id=editor_id, role="publisher"))
+    db.commit()
+    draft_id = editor.submitted_draft()
+    r2.approve_level(draft_id, 1, 1)
+    r3.approve_level(draft_id, 1, 2)
+    response = api_as("editor1").post(f"/drafts/{draft_id}/publish", {"version": 1})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "separation_of_duties"
+    assert "撰写或修改过" in response.get_json()["message"]
+
+
 def test_two_level_draft_is_published_after_two_reviewers_approve_all_gates(editor, r2, r3, publisher):
     draft_id = editor.submitted_draft()
     r2.approve_level(draft_id, 1, 1)

@@ -102,6 +102,10 @@ def participation(session: Session, actor: User, draft: Draft, version: DraftVer
     mine = [s for s in rows if s.reviewer_id == actor.id]
     if mine:
         parts.add("signed_current")
+    if mine or session.scalar(select(SignOff.id).join(DraftVersion, DraftVersion.id == SignOff.version_id)
+                              .where(DraftVersion.draft_id == draft.id, SignOff.reviewer_id == actor.id)
+                              .limit(1)) is not None:
+        parts.add("signed_any")
     if level is not None and any(s.level != level for s in mine):
         parts.add("signed_other_level")
     return frozenset(parts)
