@@ -57,3 +57,10 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
+
+
+def test_a_method_not_allowed_names_the_allowed_methods(client):
+    response = client.delete("/api/v1/check")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "method_not_allowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}

@@ -258,7 +258,11 @@ def _handle_http(exc: HTTPException) -> Any:
     status = exc.code or 500
     if status not in ERRORS:
         status = 500 if status >= 500 else 400
-    return error_response(status)
+    response = error_response(status)
+    allowed = getattr(exc, "valid_methods", None)
+    if status == 405 and allowed:
+        response.headers["Allow"] = ", ".join(sorted(allowed))  # RFC 9110: a 405 names what is allowed
+    return response
 
 
 def _handle_csrf(exc: CSRFError) -> Any:
