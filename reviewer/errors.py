@@ -45,3 +45,19 @@ class WorkflowError(ReviewerError):
 def fail(code: str, message: str, *, race: bool = False) -> WorkflowError:
     """The refusal ``code`` with its Chinese ``message`` (a shorthand for raising)."""
     return WorkflowError(code, message, race=race)
+
+
+def unstorable_character(text: str) -> str | None:
+    """A description of the first character no database can keep (NUL, a lone surrogate), else None.
+
+    PostgreSQL refuses NUL in text and neither database can encode a lone UTF-16 surrogate in
+    UTF-8; SQLite would store NUL silently, and such data could never move to PostgreSQL. So both
+    are refused at the edge, the same way on both databases.
+    """
+    for position, char in enumerate(text, 1):
+        code = ord(char)
+        if code == 0:
+            return f"第 {position} 个字符是空字符（NUL）"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"第 {position} 个字符是无法编码的代理字符（U+{code:04X}）"
+    return None

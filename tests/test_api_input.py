@@ -153,3 +153,26 @@ def test_arbitrary_json_never_causes_a_server_error(api_as, body, route):
     assert response.status_code < 500
     if response.status_code >= 400:
         assert set(response.get_json()) == {"error", "message"}
+
+
+def test_an_integral_number_written_with_a_decimal_point_is_that_integer(editor, r2):
+    draft_id = editor.submitted_draft()
+    response = r2.post(f"/drafts/{draft_id}/signoffs",
+                       {"version": 1.0, "level": 1.0, "gate": "political", "decision": "approve"})
+    assert response.status_code == 201
+    assert response.get_json()["version"] == 1
+
+
+def test_a_fractional_version_is_refused_by_the_schema(editor, r2):
+    draft_id = editor.submitted_draft()
+    response = r2.post(f"/drafts/{draft_id}/signoffs",
+                       {"version": 1.5, "level": 1, "gate": "political", "decision": "approve"})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "invalid_type"
+
+
+def test_a_post_with_a_citizen_message_is_refused_by_the_schema(editor):
+    response = editor.post("/drafts", {"account_id": editor.account_id("示例文旅"), "title": "标题", "body": "正文。",
+                                       "kind": "post", "citizen_message": "群众留言"})
+    assert response.status_code == 422
+    assert "留言回复" in response.get_json()["message"]

@@ -59,8 +59,11 @@ SCHEMAS: dict[str, dict] = {
             "title": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["title"]},
             "body": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["body"]},
             "kind": {"enum": list(KINDS)},
-            "citizen_message": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["citizen_message"]},
+            "citizen_message": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["citizen_message"],
+                                "description": "群众留言，仅留言回复（reply）可填"},
         },
+        "if": {"properties": {"kind": {"const": "post"}}},
+        "then": {"properties": {"citizen_message": {"type": "null"}}},
     },
     "DraftEdit": {
         "type": "object",
@@ -101,6 +104,17 @@ SCHEMAS: dict[str, dict] = {
     },
 }
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 225.0 as the integer 225, so the API treats it as one, everywhere."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 TYPE_NAMES = {"string": "文本", "integer": "整数", "object": "对象", "array": "数组", "null": "空值",
               "boolean": "布尔值", "number": "数字"}
 
@@ -115,6 +129,8 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if kind == "additionalProperties" and error.absolute_path == error.relative_path and not error.path:
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return "unknown_field", f"不认识的字段：{', '.join(map(str, extra))[:200]}。"
+    if kind == "type" and error.validator_value == "null" and list(error.absolute_path) == ["citizen_message"]:
+        return "invalid_input", "只有留言回复类稿件（reply）才能填写群众留言。"
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         return "invalid_type", f"字段 {where} 的类型应为{'或'.join(TYPE_NAMES.get(t, t) for t in wanted)}。"
@@ -145,6 +161,7 @@ def json_body(schema: str) -> dict:
     if not isinstance(data, dict):
         raise WorkflowError("invalid_json", "请求体必须是 JSON 对象。")
     try:
+        data = _integral(data)
         error = next(iter(sorted(VALIDATORS[schema].iter_errors(data), key=lambda e: e.path)), None)
     except RecursionError:
         raise WorkflowError("invalid_json", "请求体嵌套过深。") from None

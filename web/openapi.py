@@ -6,9 +6,11 @@ without the document following.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from reviewer.vocabulary import FINDING_FIELDS
+from reviewer.permissions import EVERYONE, roles_for
+from reviewer.vocabulary import FINDING_FIELDS, ROLES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ENGINE_FINDING = {
@@ -84,21 +86,22 @@ def _obj(**props: Any) -> dict:
     return {"type": "object", "properties": props}
 
 
-#: (path, method, summary, request schema name or None, success status, success schema, roles, errors)
-ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...], tuple[str, ...]], ...] = (
+#: (path, method, summary, request schema name or None, success status, success schema, error statuses).
+#: Who may call each operation is not listed here: it is read from the view's capability.
+ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...] = (
     ("/api/v1/tokens", "post", "用户名和密码换取接口令牌", "TokenRequest", "201",
-     _obj(token={"type": "string"}), (), ("400", "401", "422")),
+     _obj(token={"type": "string"}), ("400", "401", "422")),
     ("/api/v1/accounts", "get", "可用的账号列表", None, "200",
      {"type": "array", "items": _obj(id={"type": "integer"}, name={"type": "string"},
                                      platform={"type": "string"}, unit={"type": "string"},
-                                     review_levels={"type": "integer"})}, ("*",), ("401",)),
+                                     review_levels={"type": "integer"})}, ("401",)),
     ("/api/v1/check", "post", "检测一段文本（与 reviewer check 的 JSON 报告相同）", "CheckRequest", "200",
-     REPORT, ("*",), ("400", "401", "422")),
+     REPORT, ("400", "401", "404", "422")),
     ("/api/v1/drafts", "get", "本单位稿件列表（可按 status 过滤）", None, "200",
-     {"type": "array", "items": {"type": "object"}}, ("*",), ("401", "422")),
+     {"type": "array", "items": {"type": "object"}}, ("401", "422")),
     ("/api/v1/drafts", "post", "新建稿件（第 1 版，附检测结果）", "DraftCreate", "201",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"type": "string"}),
-     ("editor",), ("400", "401", "403", "404", "422")),
+     ("400", "401", "403", "404", "422")),
     ("/api/v1/drafts/{draft_id}", "get", "稿件详情：状态、版本、问题、签批、发布", None, "200",
      _obj(id={"type": "integer"}, status={"type": "string"}, version={"type": "integer"},
           title={"type": "string"}, body={"type": "string"}, findings={"type": "array", "items": FINDING},
@@ -109,27 +112,27 @@ ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...], tuple
           open_level={"type": ["integer", "null"],
                       "description": "审核中时当前可签署的级别（各级依次进行）；否则为 null"},
           publication={"type": ["object", "null"]}),
-     ("*",), ("401", "404")),
+     ("401", "404")),
     ("/api/v1/drafts/{draft_id}", "put", "修改稿件，生成新版本；基准版本过期时 409", "DraftEdit", "200",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"type": "string"},
           sha256={"type": "string"}, findings={"type": "array", "items": FINDING}),
-     ("editor",), ("400", "401", "403", "404", "409", "422")),
+     ("400", "401", "403", "404", "409", "422")),
     ("/api/v1/drafts/{draft_id}/submit", "post", "提交审核", None, "200",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"const": "in_review"},
-          findings={"type": "array", "items": FINDING}), ("editor",), ("401", "403", "404", "409")),
+          findings={"type": "array", "items": FINDING}), ("401", "403", "404", "409")),
     ("/api/v1/drafts/{draft_id}/signoffs", "post", "签批某一级某一关", "SignOffRequest", "201",
      _obj(id={"type": "integer"}, version={"type": "integer"}, level={"type": "integer"},
           gate={"type": "string"}, decision={"type": "string"}, status={"type": "string"}),
-     ("reviewer",), ("400", "401", "403", "404", "409", "422")),
+     ("400", "401", "403", "404", "409", "422")),
     ("/api/v1/drafts/{draft_id}/publish", "post", "发布已通过全部审核的版本", "PublishRequest", "200",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"const": "published"},
           url={"type": ["string", "null"]}, published_at={"type": "string"}),
-     ("publisher",), ("400", "401", "403", "404", "409", "422")),
+     ("400", "401", "403", "404", "409", "422")),
     ("/api/v1/queue", "get", "待我签批的稿件", None, "200",
-     {"type": "array", "items": {"type": "object"}}, ("reviewer",), ("401", "403")),
+     {"type": "array", "items": {"type": "object"}}, ("401", "403")),
     ("/api/v1/audit", "get", "审计日志（按条件过滤，分页 JSON，或导出 csv/jsonl/xlsx）", None, "200",
-     AUDIT_PAGE, ("auditor", "admin"), ("401", "403", "404", "422")),
-    ("/api/v1/openapi.json", "get", "本文档", None, "200", {"type": "object"}, (), ()),
+     AUDIT_PAGE, ("401", "403", "404", "422")),
+    ("/api/v1/openapi.json", "get", "本文档", None, "200", {"type": "object"}, ()),
 )
 ERROR_TEXT = {"400": "请求体不是有效的 JSON 对象", "401": "缺少或无效的令牌、用户名或密码错误",
               "403": "角色、单位或职责分离规则不允许", "404": "不存在或不属于您的单位",
@@ -150,17 +153,22 @@ def _parameters(path: str, method: str) -> list[dict]:
     return params
 
 
+#: A date or a date-time (RFC 3339), as the audit filters accept them.
+MOMENT = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+
+
 def _audit_parameters() -> list[tuple[str, str, dict]]:
     """(name, Chinese description, schema) of every query parameter GET /api/v1/audit reads."""
     from reviewer.audit.chain import event_names
     from reviewer.audit.exports import FORMATS
     from reviewer.vocabulary import GATES
     from reviewer.web.audit import API_DEFAULT_LIMIT, API_MAX_LIMIT
+    from reviewer.workflow import MAX_ID
 
-    positive = {"type": "integer", "minimum": 1}
+    positive = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     return [
-        ("since", "起始时间（含）：YYYY-MM-DD（北京时间当日零点）或 ISO 8601 时间", {"type": "string"}),
-        ("until", "结束时间：YYYY-MM-DD（含当天）或 ISO 8601 时间（不含）", {"type": "string"}),
+        ("since", "起始时间（含）：YYYY-MM-DD（北京时间当日零点）或 ISO 8601 时间", MOMENT),
+        ("until", "结束时间：YYYY-MM-DD（含当天）或 ISO 8601 时间（不含）", MOMENT),
         ("unit_id", "单位 ID（含下级单位）", positive),
         ("account_id", "账号 ID", positive),
         ("user", "操作人用户名（精确匹配）", {"type": "string"}),
@@ -171,14 +179,28 @@ def _audit_parameters() -> list[tuple[str, str, dict]]:
         ("limit", "每页条数（仅 json）", {"type": "integer", "minimum": 1, "maximum": API_MAX_LIMIT,
                                       "default": API_DEFAULT_LIMIT}),
         ("after_seq", "只返回序号大于此值的条目（仅 json；取上一页的 next_after_seq）",
-         {"type": "integer", "minimum": 0, "default": 0}),
+         {"type": "integer", "minimum": 0, "maximum": 10**12 - 1, "default": 0}),
     ]
+
+
+def _capabilities() -> dict[tuple[str, str], str | None]:
+    """(OpenAPI path, method) -> the capability its view requires, read from the running app."""
+    from flask import current_app
+
+    found: dict[tuple[str, str], str | None] = {}
+    for rule in current_app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        capability = getattr(current_app.view_functions[rule.endpoint], "capability", None)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found[(path, method.lower())] = capability
+    return found
 
 
 def document(schemas: dict[str, dict]) -> dict:
     """The OpenAPI document for the request ``schemas`` given (those the API validates with)."""
     paths: dict[str, dict] = {}
-    for path, method, summary, body, status, response, roles, errors in ROUTES:
+    capabilities = _capabilities()
+    for path, method, summary, body, status, response, errors in ROUTES:
         operation: dict[str, Any] = {
             "summary": summary,
             "responses": {status: {"description": "成功", "content": {"application/json": {"schema": response}}}},
@@ -187,10 +209,13 @@ def document(schemas: dict[str, dict]) -> dict:
             code: {"description": ERROR_TEXT[code], "content": {"application/json": {"schema": ERROR}}}
             for code in errors
         })
-        if roles:
+        capability = capabilities.get((path, method))
+        if capability is not None:
+            roles = roles_for(capability)
             operation["security"] = [{"bearer": []}]
-            if roles != ("*",):
-                operation["x-roles"] = list(roles)
+            operation["x-capability"] = capability
+            if roles != EVERYONE:
+                operation["x-roles"] = [r for r in ROLES if r in roles]
         if path == "/api/v1/audit":
             operation["description"] = AUDIT_SCOPE_TEXT
             operation["responses"][status]["content"].update(AUDIT_FILES)

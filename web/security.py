@@ -7,6 +7,7 @@ stops loading a user, even though Flask's cookie sessions live on the client.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -33,6 +34,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BuildError
 
 from reviewer.config import Settings, load_settings
+from reviewer.errors import unstorable_character
 from reviewer.permissions import roles_for
 from reviewer.vocabulary import ROLE_NAMES, template_globals
 
@@ -294,6 +296,39 @@ def _add_headers(response: Any) -> Any:
     return response
 
 
+def _strings(value: Any) -> Any:
+    """Every string inside a JSON value (keys included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _refuse_unstorable_characters() -> Any:
+    """Refuse NUL and lone surrogates anywhere in a request (path, query, form, JSON) before any work."""
+    sources: list[tuple[str, Any]] = [("地址", request.path)]
+    sources += [("查询参数", text) for pair in request.args.items(multi=True) for text in pair]
+    if request.mimetype == "application/x-www-form-urlencoded" or request.mimetype == "multipart/form-data":
+        sources += [("表单", text) for pair in request.form.items(multi=True) for text in pair]
+    if request.is_json or request.path.startswith("/api/"):
+        try:
+            body = request.get_json(force=True, silent=True)
+        except RecursionError:
+            body = None
+        with contextlib.suppress(RecursionError):  # too deep: the API's own body check refuses it
+            sources += [("请求体", text) for text in _strings(body)]
+    for where, text in sources:
+        bad = unstorable_character(text)
+        if bad:
+            return error_response(422, f"{where}含有不能保存的字符：{bad}。请删除后重试。", "invalid_characters")
+    return None
+
+
 def _check_csrf() -> None:
     if request.blueprint in TOKEN_API_BLUEPRINTS:
         return
@@ -352,6 +387,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     csrf.init_app(app)
+    app.before_request(_refuse_unstorable_characters)
     app.before_request(_check_csrf)
     app.after_request(_add_headers)
     app.context_processor(_template_context)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reviewer.errors import WorkflowError
+from reviewer.errors import WorkflowError, unstorable_character
 from reviewer.storage import Account, Unit, descendant_unit_ids
 from reviewer.vocabulary import LEVELS, PLATFORMS
 
@@ -40,6 +40,9 @@ def _name(value: str, what: str) -> str:
     name = (value or "").strip()
     if not name or len(name) > MAX_NAME:
         raise UnitError("invalid_name", f"{what}名称不能为空，且不超过 {MAX_NAME} 个字符。")
+    bad = unstorable_character(name)
+    if bad:
+        raise UnitError("invalid_characters", f"{what}名称含有不能保存的字符：{bad}。")
     return name
 
 
@@ -139,6 +142,9 @@ def _levels(value: int) -> int:
 
 def _optional_text(value: str | None, limit: int | None = None) -> str | None:
     text = (value or "").strip()
+    bad = unstorable_character(text)
+    if bad:
+        raise UnitError("invalid_characters", f"内容含有不能保存的字符：{bad}。")
     return (text[:limit] if limit else text) or None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.admin.units import CLI_ACTOR, find_unit
 from reviewer.audit import chain as audit
-from reviewer.errors import WorkflowError
+from reviewer.errors import WorkflowError, unstorable_character
 from reviewer.storage import ApiToken, Unit, User, UserRole, UserUnit, utcnow
 from reviewer.vocabulary import ROLES
 
@@ -32,6 +32,10 @@ def create_user(session: Session, username: str, password: str, roles: Iterable[
     username = (username or "").strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise UserError("invalid_username", "用户名不能为空、不能含空白字符，且不超过 100 个字符。")
+    for label, text in (("用户名", username), ("显示名称", display_name or ""), ("密码", password or "")):
+        bad = unstorable_character(text)
+        if bad:
+            raise UserError("invalid_characters", f"{label}含有不能保存的字符：{bad}。")
     roles = sorted(set(roles))
     if not roles or not set(roles) <= set(ROLES):
         raise UserError("invalid_role", f"角色必须是 {'、'.join(ROLES)} 中的一个或多个。")

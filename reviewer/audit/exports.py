@@ -63,6 +63,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 2000
+#: The bounds a date filter is clamped to (see ``parse_moment``); the register's months stop at LAST_YEAR.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+LAST_YEAR = 2100
 CHUNK_BYTES = 64 * 1024
 
 
@@ -71,19 +75,36 @@ class FilterError(WorkflowError):
 
 
 def parse_moment(value: str, *, end: bool = False) -> datetime:
-    """A date (YYYY-MM-DD, Beijing time) or ISO datetime; ``end`` makes a bare date cover its day."""
+    """A date (YYYY-MM-DD, Beijing time) or ISO datetime; ``end`` makes a bare date cover its day.
+
+    Every real calendar date is accepted: one whose instant falls outside what a datetime can hold
+    (0001-01-01 in Beijing time, the day after 9999-12-31) means "no bound" and is clamped to the
+    earliest or latest instant, so a filter from year 1 or until year 9999 simply covers everything.
+    """
     text = value.strip()
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime.combine(day + timedelta(days=1) if end else day, time(), LOCAL_TZ)
-            return moment.astimezone(UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.combine(day, time(), LOCAL_TZ)
+            if end:
+                moment = _shifted(moment, timedelta(days=1))
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=LOCAL_TZ)
     except ValueError as exc:
         raise FilterError("invalid_date", f"日期格式不正确：{value!r}，应为 YYYY-MM-DD 或 ISO 时间。") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if moment.year == datetime.min.year else LATEST
+
+
+def _shifted(moment: datetime, delta: timedelta) -> datetime:
+    try:
+        return moment + delta
+    except OverflowError:
+        return LATEST
 
 
 def _positive_int(name: str, label: str, value: str) -> int:
@@ -120,8 +141,6 @@ class AuditFilter:
             values["since"] = parse_moment(since)
         if until := text("until"):
             values["until"] = parse_moment(until, end=True)
-        if values.get("since") and values.get("until") and values["since"] >= values["until"]:
-            raise FilterError("invalid_filter", "起始时间必须早于结束时间。")
         for name, label in (("unit_id", "单位"), ("account_id", "账号"), ("draft_id", "稿件编号")):
             if raw := text(name):
                 values[name] = _positive_int(name, label, raw)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
-from reviewer.audit.exports import LOCAL_TZ, AuditFilter, FilterError, local_time, log_export, safe_cell
+from reviewer.audit.exports import LAST_YEAR, LOCAL_TZ, AuditFilter, FilterError, local_time, log_export, safe_cell
 from reviewer.audit.scope import AuditScope, account_in_scope
 from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffOverride, Unit, User
 from reviewer.vocabulary import DECISION_NAMES, FIELD_NAMES, GATE_NAMES, GATES, LEVELS, STATUS_NAMES, level_name
@@ -53,8 +53,10 @@ class RegisterRow:
 def parse_month(value: str) -> tuple[datetime, datetime]:
     """'YYYY-MM' -> [start, end) in UTC for that calendar month in Beijing time."""
     match = MONTH_RE.match((value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if not match or not 1 <= int(match.group(2)) <= 12:
         raise FilterError("invalid_month", f"月份格式不正确：{value!r}，应为 YYYY-MM，例如 2026-11。")
+    if not 2000 <= int(match.group(1)) <= LAST_YEAR:
+        raise FilterError("date_out_of_range", f"月份超出范围：{value!r}，应在 2000 年至 {LAST_YEAR} 年之间。")
     year, month = int(match.group(1)), int(match.group(2))
     start = datetime.combine(date(year, month, 1), time(), LOCAL_TZ)
     following = date(year + month // 12, month % 12 + 1, 1)

@@ -1,4 +1,4 @@
-"""Service commands: ``reviewer serve`` and ``reviewer db upgrade``.
+"""Service commands: ``reviewer serve``, ``reviewer db upgrade`` and ``reviewer db roles``.
 
 ``serve --demo`` is the one command a visitor runs: it migrates, seeds demo data into an empty
 database and, when no keys are configured, keeps generated keys in the instance folder. Without
@@ -119,6 +119,7 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
             _require_current_schema(settings.effective_database_url)
         except SQLAlchemyError as exc:
             database_error(exc, settings.effective_database_url)
+    _warn_if_superuser(settings.effective_database_url)
     _record_engine_changes(settings)
 
     from waitress import create_server
@@ -164,6 +165,22 @@ def _require_current_schema(url: str) -> None:
         fail("数据库结构不是最新版本：请先运行 reviewer db upgrade。")
 
 
+def _warn_if_superuser(url: str) -> None:
+    """Warn on stderr when the service connects to PostgreSQL as a superuser (it can skip the audit triggers)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reviewer.dbroles import is_superuser
+
+    try:
+        superuser = is_superuser(url)
+    except SQLAlchemyError as exc:
+        database_error(exc, url)
+    if superuser:
+        click.echo("警告：服务以 PostgreSQL 超级用户连接数据库。超级用户可以绕过审计日志的触发器"
+                   "（SET session_replication_role = replica）并删除审计记录。请用 reviewer db roles 生成"
+                   "应用角色与属主角色，并把 DATABASE_URL 改为应用角色。", err=True)
+
+
 @click.group()
 def db() -> None:
     """数据库维护。"""
@@ -185,3 +202,22 @@ def db_upgrade() -> None:
     except SQLAlchemyError as exc:
         database_error(exc, url)
     click.echo("数据库已迁移到最新版本。")
+
+
+@db.command("roles")
+@click.option("--app-role", default="reviewer_app", show_default=True, help="服务使用的应用角色")
+@click.option("--owner-role", default="reviewer_owner", show_default=True, help="拥有表、用于迁移的属主角色")
+@click.option("--schema", default="public", show_default=True, help="数据表所在的模式")
+def db_roles(app_role: str, owner_role: str, schema: str) -> None:
+    """打印创建 PostgreSQL 应用角色与属主角色的 SQL 脚本（由超级用户用 psql 执行）。"""
+    from sqlalchemy.engine import make_url
+
+    from reviewer.dbroles import RoleNameError, roles_sql
+
+    url = make_url(settings_().effective_database_url)
+    if url.get_backend_name() != "postgresql":
+        fail(f"数据库角色只适用于 PostgreSQL；当前 DATABASE_URL 指向 {url.get_backend_name()}，无需也无法创建角色。")
+    try:
+        click.echo(roles_sql(app_role, owner_role, url.database or "", schema), nl=False)
+    except RoleNameError as exc:
+        fail(str(exc))

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from reviewer.errors import fail
+from reviewer.errors import fail, unstorable_character
 from reviewer.vocabulary import FIELD_NAMES, KINDS
 
 #: Longest accepted value per text field, in characters.
@@ -44,6 +44,9 @@ def text(name: str, value: Any, *, required: bool = True) -> str | None:
         return None
     if not isinstance(value, str):
         raise fail("invalid_input", f"{label}必须是文本。")
+    bad = unstorable_character(value)
+    if bad:
+        raise fail("invalid_characters", f"{label}含有不能保存的字符：{bad}。请删除后重试。")
     if len(value) > LIMITS[name]:
         raise fail("invalid_input", f"{label}过长：{len(value)} 字，上限 {LIMITS[name]} 字。")
     return value
