@@ -43,6 +43,10 @@ class Settings:
     database_url: str | None = None
     secret_key: str | None = None
     audit_hmac_key: str | None = None
+    #: Retired audit keys, kept so entries sealed before a key rotation stay verifiable.
+    audit_previous_keys: tuple[str, ...] = ()
+    #: Where anchors (chain heads) are appended outside the database; default <instance>/anchors.log.
+    anchor_file: Path | None = None
     max_chars: int = 200_000
     lexicon_dirs: tuple[Path, ...] = ()
     allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS
@@ -54,7 +58,15 @@ class Settings:
     session_cookie_secure: bool = False
     max_request_bytes: int = 2 * 1024 * 1024
     login_max_failures: int = 5
+    #: Days an API token works after it is issued (logout, password change and reset end it sooner).
+    api_token_days: int = 30
     login_lockout_minutes: int = 15
+    #: A key's failed logins (per address and per account name) count within this window, from the
+    #: key's first failure or, once blocked, from the end of its last block.
+    login_window_minutes: int = 15
+    #: The first block of a key lasts this long; each further failure doubles it, up to
+    #: ``login_lockout_minutes``.
+    login_backoff_seconds: int = 30
 
     @property
     def effective_database_url(self) -> str:
@@ -69,6 +81,8 @@ _ENV = {
     "REVIEWER_INSTANCE": "instance_path",
     "REVIEWER_SECRET_KEY": "secret_key",
     "REVIEWER_AUDIT_KEY": "audit_hmac_key",
+    "REVIEWER_AUDIT_PREVIOUS_KEYS": "audit_previous_keys",
+    "REVIEWER_ANCHOR_FILE": "anchor_file",
     "REVIEWER_MAX_CHARS": "max_chars",
     "REVIEWER_LEXICON_DIRS": "lexicon_dirs",
     "REVIEWER_ALLOWED_DOMAINS": "allowed_domains",
@@ -76,6 +90,7 @@ _ENV = {
     "REVIEWER_MODEL_PATH": "model_path",
     "REVIEWER_COOKIE_SECURE": "session_cookie_secure",
     "REVIEWER_MAX_REQUEST_BYTES": "max_request_bytes",
+    "REVIEWER_API_TOKEN_DAYS": "api_token_days",
 }
 
 
@@ -83,11 +98,14 @@ def _coerce(name: str, value: object) -> object:
     kind = {f.name: f for f in fields(Settings)}[name]
     default = kind.default if kind.default is not kind.default_factory else None
     try:
-        if name in ("instance_path", "model_path"):
+        if name in ("instance_path", "model_path", "anchor_file"):
             return Path(str(value)).expanduser()
         if name == "lexicon_dirs":
             items = value.split(os.pathsep) if isinstance(value, str) else list(value)
             return tuple(Path(str(v)).expanduser() for v in items if str(v))
+        if name == "audit_previous_keys":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(v).strip() for v in items if str(v).strip())
         if name == "allowed_domains":
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(v).strip().lower() for v in items if str(v).strip())

@@ -28,14 +28,18 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from reviewer.config import Settings
 from reviewer.vocabulary import DECISIONS, DRAFT_STATUSES, FINDING_FIELDS, KINDS, LEVELS, PLATFORMS, ROLES
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Largest id a database integer column holds; larger ids cannot exist, so they are "not found".
+MAX_ID = 2**31 - 1
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -159,6 +163,10 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The user's session epoch when the token was issued; a later epoch (logout, password change
+    #: or reset) ends the token like every browser session (migration 0006).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Draft(Base):
@@ -237,7 +245,9 @@ class FindingRow(Base):
 class SignOff(Base):
     __tablename__ = "signoffs"
     __table_args__ = (
-        UniqueConstraint("version_id", "level", "gate"),
+        # One live sign-off per version, level and gate; a lapsed one frees its slot (migration 0006).
+        Index("ix_signoffs_live_slot", "version_id", "level", "gate", unique=True,
+              sqlite_where=text("lapsed_at IS NULL"), postgresql_where=text("lapsed_at IS NULL")),
         CheckConstraint(in_list("decision", DECISIONS), name="decision"),
         CheckConstraint(f"level BETWEEN {min(LEVELS)} AND {max(LEVELS)}", name="level"),
     )
@@ -250,6 +260,22 @@ class SignOff(Base):
     decision: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the signer lost the authority to sign (role, activity, unit): the sign-off stops
+    #: counting and its slot may be signed again. The row stays, as the record of what happened.
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lapse_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (``ip:<address>`` or ``user:<name>``), shared by every process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SignOffOverride(Base):
@@ -347,7 +373,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` (the newest by default)."""
     from alembic import command
 
-    engine = make_engine(url, poolclass=_null_pool())
+    engine = make_engine(url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             config = alembic_config(url)
@@ -357,19 +383,13 @@ def upgrade(url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
-def _null_pool():
-    from sqlalchemy.pool import NullPool
-
-    return NullPool
-
-
 def schema_is_current(url: str) -> bool:
     """True when the database at ``url`` is migrated to the newest revision shipped."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
-    engine = make_engine(url, poolclass=_null_pool())
+    engine = make_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())

@@ -21,20 +21,22 @@ ALL_ROLES = ("editor", "reviewer", "publisher", "auditor", "admin")
 
 
 @pytest.fixture
-def contract_token(db, demo_password_hash, token_for) -> str:
-    """A bearer token of a user holding every role in the root unit, so every operation is reachable."""
+def contract_token(db, demo_password_hash, token_for):
+    """Fresh bearer tokens of a user holding every role in the root unit, so every operation is reachable.
+
+    A fresh token per call: a generated DELETE /tokens/{id} may revoke the token it was sent with.
+    """
     root = db.scalar(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     user = User(username="contract_tester", display_name="接口测试", password_hash=demo_password_hash)
     db.add(user)
     db.flush()
     db.add_all([UserRole(user_id=user.id, role=r) for r in ALL_ROLES] + [UserUnit(user_id=user.id, unit_id=root)])
     db.commit()
-    return token_for("contract_tester")
+    return lambda: token_for("contract_tester")
 
 
 def test_every_operation_keeps_its_contract(app, contract_token):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    headers = {"Authorization": f"Bearer {contract_token}"}
     failures = []
     operations = [result.ok() for result in schema.get_all_operations()]
     documented = {f"{method.upper()} {path}" for path, method, *_ in ROUTES} - {"GET /api/v1/openapi.json"}
@@ -45,7 +47,7 @@ def test_every_operation_keeps_its_contract(app, contract_token):
         @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def run(case) -> None:
-            case.call_and_validate(headers=headers)
+            case.call_and_validate(headers={"Authorization": f"Bearer {contract_token()}"})
 
         try:
             run()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
+from reviewer.audit import keys
 from reviewer.audit.chain import AuditEntry
 from reviewer.storage import make_session_factory
 
@@ -114,7 +115,15 @@ def test_record_lands_only_with_the_callers_commit(engine: Engine) -> None:
 
 def test_verify_with_another_key_fails_at_the_first_entry(chain: Engine) -> None:
     result = check(chain, key=b"some-other-key")
-    assert not result.ok and result.broken_seq == 1 and result.reason == "mac_mismatch"
+    assert not result.ok and result.broken_seq == 1 and result.reason == "unknown_key"
+
+
+def test_a_forged_key_id_does_not_get_past_the_mac(chain: Engine) -> None:
+    with chain.begin() as conn:
+        triggers_off(conn)
+        conn.execute(update(TABLE).where(TABLE.c.seq == 3).values(key_id=keys.key_id(b"some-other-key")))
+    result = check(chain, key={keys.key_id(KEY): KEY, keys.key_id(b"some-other-key"): b"some-other-key"})
+    assert not result.ok and result.broken_seq == 3
 
 
 def test_anchor_is_the_head_entry_hash(chain: Engine) -> None:
@@ -174,7 +183,7 @@ def test_recomputing_the_plain_hashes_after_an_edit_is_caught_by_the_hmac(chain:
         rows = conn.execute(select(TABLE).order_by(TABLE.c.seq)).all()
         prev = audit.GENESIS_HASH
         for entry in rows:  # rebuild every plain hash from the edit onwards; the MAC needs the key
-            fields = {name: getattr(entry, name) for name in audit.CONTENT_FIELDS}
+            fields = {name: getattr(entry, name) for name in audit.CONTENT_FIELDS + audit.SEALED_IF_SET}
             sealed = audit.seal(fields, prev, b"attacker-guess")
             conn.execute(update(TABLE).where(TABLE.c.seq == entry.seq).values(
                 content_hash=sealed["content_hash"], prev_hash=sealed["prev_hash"],

@@ -134,7 +134,8 @@ def test_api_filter_on_an_own_unit_lists_its_entries(client, token_for, world: W
 def test_api_file_export_holds_only_the_scope(client, token_for, world: World) -> None:
     response = Api(client, token_for("auditor_culture")).get("/audit?format=csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert rows and {row["单位ID"] for row in rows} == {str(world.culture_unit)}
+    assert rows and {row["单位ID"] for row in rows if row["单位ID"]} == {str(world.culture_unit)}
+    assert {row["操作人"] for row in rows if not row["单位ID"]} <= {"auditor_culture"}  # entries about the reader
 
 
 # -- the pages ----------------------------------------------------------------------------------------
@@ -173,11 +174,12 @@ def test_page_export_holds_only_the_scope_and_its_entry_records_it(client, db, e
     auditor = as_auditor(client, db, "auditor_culture")
     response = auditor.post("/audit/export", data={"format": "xlsx", "csrf_token": csrf_token(auditor, "/audit/")})
     rows = list(openpyxl.load_workbook(io.BytesIO(response.get_data())).active.iter_rows(values_only=True))[1:]
-    assert rows and {row[7] for row in rows} == {world.culture_unit}
+    assert rows and {row[7] for row in rows if row[7] is not None} == {world.culture_unit}
+    assert {row[6] for row in rows if row[7] is None} <= {"auditor_culture"}  # entries about the reader
     logged = all_entries(engine)[-1]
     assert (logged.event, logged.actor_name) == ("export", "auditor_culture")
     assert logged.details_dict["scope"] == {"unit_ids": [world.culture_unit], "deployment_wide": False}
-    assert logged.details_dict["count"] == len(rows)
+    assert logged.details_dict["count"] == len(rows) - 1  # the file also holds the export's own entry
 
 
 def test_page_export_filtered_on_another_units_draft_is_404(client, db, world: World) -> None:
@@ -206,3 +208,27 @@ def test_auditor_without_units_sees_nothing(client, token_for, engine: Engine, w
         session.execute(UserUnit.__table__.delete().where(UserUnit.user_id == user.id))
         session.commit()
     assert api_entries(client, token_for, "auditor_culture") == []
+
+
+def test_an_auditor_of_another_organisation_sees_none_of_its_unitless_entries(client, db, engine, world: World) -> None:
+    from reviewer.audit import chain as audit
+    from reviewer.audit import exports
+    from reviewer.audit.scope import scope_for
+
+    other_root = Unit(name="另一个市人民政府办公室")
+    db.add(other_root)
+    db.flush()
+    outsider = User(username="auditor_elsewhere", display_name="外市审计员", password_hash="x")
+    db.add(outsider)
+    db.flush()
+    db.add_all([UserRole(user_id=outsider.id, role="auditor"), UserUnit(user_id=outsider.id, unit_id=other_root.id)])
+    db.commit()
+    insider = db.scalar(select(User).where(User.username == "auditor_culture"))
+    with make_session_factory(engine, audit_key=b"test-audit-key-not-for-production")() as session:
+        audit.record(session, "login.success", actor_id=insider.id, actor_name=insider.username, ip="10.0.0.1")
+        audit.record(session, "lexicon.change", actor_name="服务启动")
+        session.commit()
+    scope = scope_for(db, outsider, {"auditor"})
+    seen = db.execute(exports.filtered(db, exports.AuditFilter(), scope=scope)).all()
+    assert all(row.actor_name != "auditor_culture" for row in seen)
+    assert "lexicon.change" in {row.event for row in seen}  # about no one: deployment-wide, for root units

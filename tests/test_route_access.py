@@ -93,6 +93,8 @@ ROUTES: tuple[Route, ...] = (
     Route("api.openapi", "GET", "/api/v1/openapi.json", 200),
     Route("api.create_token", "POST", "/api/v1/tokens", 401,
           json={"username": "editor1", "password": "wrong-password"}),
+    Route("api.list_tokens", "GET", "/api/v1/tokens", 200),
+    Route("api.revoke_token", "DELETE", "/api/v1/tokens/999999", 404),
     Route("api.accounts", "GET", "/api/v1/accounts", 200),
     Route("api.check", "POST", "/api/v1/check", 200, json={"text": "欢迎市民参加读书会。", "kind": "post"}),
     Route("api.list_drafts", "GET", "/api/v1/drafts", 200),
@@ -108,6 +110,8 @@ ROUTES: tuple[Route, ...] = (
     Route("api.publish", "POST", f"/api/v1/drafts/{DRAFT}/publish", 409, scoped=True,
           json={"version": int(STALE), "url": "https://www.gov.cn/"}),
     Route("audit_api.api_audit", "GET", "/api/v1/audit", 200),
+    Route("admin.users", "GET", "/admin/users", 200),
+    Route("admin.unlock", "POST", "/admin/users/editor1/unlock", 302, form={}),
     # Last: it ends the session the walk runs in.
     Route("auth.logout", "POST", "/logout", 302, form={}),
 )

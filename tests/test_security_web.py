@@ -138,11 +138,11 @@ def test_password_change_with_a_wrong_old_password_is_refused(client):
     assert "原密码不正确" in response.get_data(as_text=True)
 
 
-def test_five_failed_logins_lock_the_account_in_the_browser(client, db):
+def test_five_failed_logins_throttle_the_login_in_the_browser(client, db):
     for _ in range(5):
         login(client, "reviewer2", "wrong-password")
     response = login(client, "reviewer2")
-    assert "账号已锁定" in response.get_data(as_text=True)
+    assert "登录尝试过于频繁，请稍后再试" in response.get_data(as_text=True)
     assert not is_logged_in(client)
     assert db.scalar(select(User.locked_until).where(User.username == "reviewer2")) is not None
 

@@ -86,6 +86,7 @@ def test_user_add_creates_user_with_roles_and_units(db_url, monkeypatch, clean_e
 def test_user_add_refuses_bad_input_with_a_chinese_message(db_url, monkeypatch, clean_env, args, password,
                                                              expected):
     monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("REVIEWER_AUDIT_KEY", "test-audit-key-not-for-production")
     result = CliRunner().invoke(main, ["user", "add", *args, "--password-stdin"], input=password + "\n")
     assert result.exit_code == 2 and expected in result.output
 

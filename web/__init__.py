@@ -100,12 +100,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.teardown_request(_close)
     got_request_exception.connect(_flag_failure, app)
 
-    from reviewer.web import api, audit, auth, pages
+    from reviewer.web import admin, api, audit, auth, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(audit.api_bp)
+    app.register_blueprint(admin.bp)
     app.add_url_rule("/healthz", "healthz", security.public(healthz))
     return app

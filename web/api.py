@@ -196,6 +196,33 @@ def create_token() -> Any:
     return jsonify({"token": plain}), 201
 
 
+@bp.get("/tokens")
+@require_token("session")
+def list_tokens() -> Any:
+    """The caller's own tokens (never the secret): when made, last used, expiry, whether still live."""
+    from reviewer.admin.tokens import list_tokens as tokens_of
+
+    current = g.api_token.id
+    return jsonify([{**t.to_dict(), "current": t.id == current} for t in tokens_of(db_session(), g.api_user)])
+
+
+@bp.delete("/tokens/<int:token_id>")
+@require_token("session")
+def revoke_token(token_id: int) -> Any:
+    """Revoke one of the caller's tokens (an admin may revoke anyone's: ``?user=<username>``)."""
+    from reviewer.admin import tokens, users
+    from reviewer.permissions import allows
+
+    session = db_session()
+    owner = g.api_user
+    if request.args.get("user") and request.args["user"] != owner.username:
+        if not allows(g.api_roles, "admin.manage"):
+            return api_error("forbidden_role", "只有管理员可以吊销他人的令牌。", 403)
+        owner = users.get_user(session, request.args["user"])
+    revoked = tokens.revoke(session, g.api_user, owner, token_id, ip=_ip())
+    return jsonify({"id": token_id, "revoked": True, "count": revoked})
+
+
 @bp.get("/accounts")
 @require_token("draft.read")
 def accounts() -> Any:

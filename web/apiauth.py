@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from reviewer.permissions import roles_for
 from reviewer.storage import ApiToken, User, UserRole, utcnow
@@ -52,23 +52,26 @@ def require_token(capability: str) -> Callable[[F], F]:
             if plain is None:
                 return api_error("unauthorized", "缺少访问令牌：请在 Authorization 头提供 Bearer 令牌。", 401)
             session = db_session()
+            now = utcnow()
             rows = session.execute(
                 select(ApiToken, User, UserRole.role)
                 .join(User, User.id == ApiToken.user_id)
                 .outerjoin(UserRole, UserRole.user_id == User.id)
-                .where(ApiToken.token_hash == hash_token(plain), ApiToken.revoked_at.is_(None))
+                .where(ApiToken.token_hash == hash_token(plain), ApiToken.revoked_at.is_(None),
+                       ApiToken.session_epoch == User.session_epoch,
+                       or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
             ).all()
             if not rows or not rows[0].User.active:
-                return api_error("invalid_token", "访问令牌无效、已吊销或所属用户已停用。", 401)
+                return api_error("invalid_token", "访问令牌无效、已过期、已吊销，或所属用户已退出登录、修改密码或被停用。", 401)
             token, user = rows[0].ApiToken, rows[0].User
             user_roles = frozenset(row.role for row in rows if row.role)
             if not user_roles.intersection(roles):
                 return api_error("forbidden_role", "您的角色无权进行此操作。", 403)
-            now = utcnow()
             if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
                 token.last_used_at = now
             g.api_user = user
             g.api_roles = user_roles
+            g.api_token = token
             return view(*args, **kwargs)
 
         wrapper.capability = capability  # type: ignore[attr-defined]

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
-from reviewer.audit import exports
+from reviewer.audit import exports, keys, reconcile
 from reviewer.audit import scope as audit_scope
 from reviewer.errors import WorkflowError
 from reviewer.vocabulary import GATE_NAMES
 from reviewer.web.apiauth import api_error, require_token
 from reviewer.web.errors import status_of
-from reviewer.web.security import current_actor, db, error_response, requires
+from reviewer.web.security import app_settings, current_actor, db, error_response, requires
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
@@ -217,9 +217,10 @@ def verify() -> Any:
     except WorkflowError as exc:
         return error_response(422, exc.message, exc.code)
     session = db()
-    result = audit.verify(session, audit.session_key(session), anchor=anchor_hash)
-    return render_template("audit/verify.html", result=result, anchor=anchor_hash,
-                           reasons=audit.REASONS)
+    kept = reconcile.latest_anchor(app_settings())
+    result = audit.verify(session, keys.session_keys(session), anchor=anchor_hash or kept)
+    return render_template("audit/verify.html", result=result, anchor=anchor_hash or kept, kept_anchor=kept,
+                           reasons=audit.REASONS, reconciliation=reconcile.reconcile(session))
 
 
 @bp.post("/register")
@@ -242,6 +243,8 @@ def register() -> Any:
                                                       ip=request.remote_addr, via="web")
     except WorkflowError as exc:
         return error_response(status_of(exc), exc.message, exc.code)
+    db().commit()
+    reconcile.anchor_after_commit(db(), "register")
     name = register_module.register_filename(account.name, month)
     response = Response(buffer.getvalue(), mimetype=exports.FORMATS["xlsx"][0])
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"

@@ -1,7 +1,9 @@
 """Login, logout and password change for the browser (session cookies, CSRF-protected forms).
 
-Failed logins are committed explicitly before the error is shown: the failure counter and its
-audit entry must survive even though the request ends in a refusal.
+Failed logins are committed explicitly before the error is shown: the throttle's counts (per
+client address and per account name) and their audit entries must survive even though the request
+ends in a refusal. Every refusal is the same page with status 200, whatever the name, so neither
+the answer nor its status tells whether an account exists.
 """
 
 from __future__ import annotations

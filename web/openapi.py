@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from reviewer.permissions import EVERYONE, roles_for
+from reviewer.storage import MAX_ID
 from reviewer.vocabulary import FINDING_FIELDS, ROLES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -91,6 +92,12 @@ def _obj(**props: Any) -> dict:
 ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...] = (
     ("/api/v1/tokens", "post", "用户名和密码换取接口令牌", "TokenRequest", "201",
      _obj(token={"type": "string"}), ("400", "401", "422")),
+    ("/api/v1/tokens", "get", "我的接口令牌（不含令牌本身）：创建、最近使用、到期时间与是否有效", None, "200",
+     {"type": "array", "items": _obj(id={"type": "integer"}, live={"type": "boolean"}, current={"type": "boolean"},
+                                     created_at={"type": "string"}, expires_at={"type": ["string", "null"]})},
+     ("401",)),
+    ("/api/v1/tokens/{token_id}", "delete", "吊销我的一个令牌（管理员可加 ?user= 吊销他人的令牌）", None, "200",
+     _obj(id={"type": "integer"}, revoked={"type": "boolean"}, count={"type": "integer"}), ("401", "403", "404")),
     ("/api/v1/accounts", "get", "可用的账号列表", None, "200",
      {"type": "array", "items": _obj(id={"type": "integer"}, name={"type": "string"},
                                      platform={"type": "string"}, unit={"type": "string"},
@@ -144,6 +151,11 @@ def _parameters(path: str, method: str) -> list[dict]:
     if "{draft_id}" in path:
         params.append({"name": "draft_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 1}})
+    if "{token_id}" in path:
+        params.append({"name": "token_id", "in": "path", "required": True,
+                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})
+        params.append({"name": "user", "in": "query", "required": False,
+                       "description": "令牌所属用户名（仅管理员；默认自己）", "schema": {"type": "string"}})
     if path == "/api/v1/drafts" and method == "get":
         params.append({"name": "status", "in": "query", "required": False,
                        "schema": {"enum": ["draft", "in_review", "returned", "approved", "published"]}})
@@ -163,7 +175,6 @@ def _audit_parameters() -> list[tuple[str, str, dict]]:
     from reviewer.audit.exports import FORMATS
     from reviewer.vocabulary import GATES
     from reviewer.web.audit import API_DEFAULT_LIMIT, API_MAX_LIMIT
-    from reviewer.workflow import MAX_ID
 
     positive = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     return [

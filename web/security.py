@@ -90,6 +90,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("pages.publish_queue", "待发布"),
     ("pages.all_drafts", "全部稿件"),
     ("audit.index", "审计日志"),
+    ("admin.users", "登录限制"),
 )
 
 login_manager = LoginManager()

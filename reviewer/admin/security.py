@@ -1,4 +1,8 @@
-"""Who may enter: password hashing, API tokens, login with lockout, and ending sessions.
+"""Who may enter: password hashing, API tokens, login with a shared throttle, and ending sessions.
+
+The throttle (``login_throttle``, one row per client address and per account name) lives in the
+database, so every process agrees on it; it answers known and unknown names alike, in the same
+words and after the same password-hash work, so it tells nobody whether an account exists.
 
 Every function works on the caller's SQLAlchemy session and never commits: the web request or
 CLI commits once, so a login's audit entry and its counter update land together or not at all.
@@ -10,17 +14,20 @@ failed attempt and let a guesser dodge the lockout.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from reviewer.config import Settings
 from reviewer.errors import WorkflowError
-from reviewer.storage import settings_of
+from reviewer.storage import LoginThrottle, settings_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -98,39 +105,89 @@ def _record(session: Session, event: str, user: User | None, *, name: str | None
     )
 
 
+#: One answer for every name while an address or account name is blocked (known, unknown or locked).
+THROTTLED = ("login_throttled", "登录尝试过于频繁，请稍后再试。")
+BAD_CREDENTIALS = ("bad_credentials", "用户名或密码错误。")
+#: Lapsed throttle rows deleted per recorded login, so guessed names cannot grow the table forever.
+PURGE_BATCH = 200
+
+
+def now() -> datetime:
+    """The clock of logins and of the throttle; tests replace it (monkeypatch) instead of sleeping."""
+    return datetime.now(UTC)
+
+
+def address_key(ip: str | None) -> str | None:
+    """The throttle key of a client address: ``ip:1.2.3.4``; IPv6 by its /64, which one client holds."""
+    text = (ip or "").strip()
+    if not text:
+        return None
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return "ip:" + text[:190]
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.version == 6:
+        return f"ip:{ipaddress.ip_network((address, 64), strict=False)}"
+    return f"ip:{address}"
+
+
+def account_key(username: str | None) -> str | None:
+    """The throttle key of an account name, whether or not such a user exists: ``user:<lowercased>``."""
+    name = (username or "").strip().lower()
+    return "user:" + name[:190] if name else None
+
+
+def _keys(username: str, ip: str | None) -> list[str]:
+    # Sorted, so every transaction locks throttle rows in one order and two logins cannot deadlock.
+    return sorted(key for key in (address_key(ip), account_key(username)) if key)
+
+
+def backoff(failures: int, config: Settings) -> timedelta:
+    """How long a key with ``failures`` failures is blocked: doubling from the first block, capped."""
+    steps = min(max(failures - config.login_max_failures, 0), 32)
+    return timedelta(seconds=min(config.login_backoff_seconds * 2 ** steps, config.login_lockout_minutes * 60))
+
+
+def _lapsed(first_failure_at: datetime | None, blocked_until: datetime | None, moment: datetime,
+            config: Settings) -> bool:
+    """Failures lapse a window after a key's first failure or, once it was blocked, after its last block."""
+    anchor = blocked_until or first_failure_at
+    return anchor is None or anchor + timedelta(minutes=config.login_window_minutes) <= moment
+
+
 def authenticate(session: Session, username: str, password: str, *, ip: str | None = None,
                  settings: Settings | None = None) -> User:
     """Return the user whose credentials these are, or raise ``AuthError``.
 
-    Five failures in a row lock the account for fifteen minutes (both from Settings); while
-    locked even the right password is refused, so a guesser learns nothing. Each outcome is an
-    audit entry in the caller's transaction.
+    Failures count per client address and per account name, known or not, in the shared
+    ``login_throttle`` table: ``login_max_failures`` of them within ``login_window_minutes`` block
+    that key for ``login_backoff_seconds``, doubling with each further failure up to
+    ``login_lockout_minutes``. While a key of the attempt is blocked every name gets the same
+    ``login_throttled`` answer and the password is not checked. A password hash is verified on
+    every path (the dummy one for an unknown or blocked name), so neither the answer nor the time
+    tells whether an account exists. Each outcome is an audit entry in the caller's transaction.
     """
     from reviewer.storage import User
 
     config = _settings(session, settings)
-    now = datetime.now(UTC)
+    moment = now()
     name = (username or "").strip()
+    keys = _keys(name, ip)
     user = session.scalar(select(User).where(User.username == name)) if name else None
-    if user is None:
-        verify_password(_DUMMY_HASH, password or "")
-        _record(session, "login.failure", None, name=name[:150] or None, ip=ip,
-                details={"reason": "unknown_user"})
-        raise AuthError("bad_credentials", "用户名或密码错误。")
-
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
-        _record(session, "login.failure", user, name=name, ip=ip, details={"reason": "locked"})
-        raise AuthError("account_locked", _locked_message(locked_until, now))
-    if locked_until is not None:
-        user.locked_until = None
-        user.failed_logins = 0
-
-    if not verify_password(user.password_hash, password or ""):
-        _count_failure(session, user, now, config, ip)
-        if user.locked_until is not None:
-            raise AuthError("account_locked", _locked_message(_aware(user.locked_until), now))
-        raise AuthError("bad_credentials", "用户名或密码错误。")
+    blocked = bool(keys) and bool(session.scalar(
+        select(func.count()).select_from(LoginThrottle)
+        .where(LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > moment)))
+    genuine = not blocked and user is not None and bool(user.password_hash)
+    matched = verify_password(user.password_hash if genuine else _DUMMY_HASH, password or "") and genuine
+    if blocked:
+        _record(session, "login.failure", user, name=name[:150] or None, ip=ip, details={"reason": "throttled"})
+        raise AuthError(*THROTTLED)
+    if not matched:
+        reason = "unknown_user" if user is None else "bad_password"
+        raise AuthError(*(THROTTLED if _count_failure(session, user, name, keys, moment, config, ip, reason)
+                          else BAD_CREDENTIALS))
 
     if not user.active:
         _record(session, "login.failure", user, name=name, ip=ip, details={"reason": "inactive"})
@@ -140,37 +197,125 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    session.flush()
+    _delete_keys(session, keys)
+    _purge(session, moment, config)
     _record(session, "login.success", user, name=name, ip=ip)
     session.flush()
     return user
 
 
-def _count_failure(session: Session, user: User, now: datetime, config: Settings,
-                   ip: str | None) -> None:
-    """Increment the counter in SQL (concurrent guesses cannot lose a count) and lock at the limit."""
+def _count_failure(session: Session, user: User | None, name: str, keys: list[str], moment: datetime,
+                   config: Settings, ip: str | None, reason: str) -> bool:
+    """Count a failed login on the user row and on every key and record it; True when it blocked a key.
+
+    Locks are taken in one order everywhere (the user row, the throttle rows by key, the audit
+    chain) and every count is an UPDATE of its own row, so concurrent guesses in any number of
+    processes neither lose a count nor deadlock.
+    """
     from reviewer.storage import User
 
+    if user is not None:
+        session.flush()
+        session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(user, ["failed_logins"])
+    counts: dict[str, int] = {}
+    blocks: dict[str, str] = {}
+    for key in keys:
+        counts[key], until = _bump(session, key, moment, config)
+        if until is not None:
+            blocks[key] = until.isoformat()
+            if user is not None and key == account_key(name):
+                user.locked_until = until  # shown by ``reviewer user list``; the throttle table decides
     session.flush()
-    session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(user, ["failed_logins"])
-    _record(session, "login.failure", user, name=user.username, ip=ip,
-            details={"reason": "bad_password", "failed_logins": user.failed_logins})
-    if user.failed_logins >= config.login_max_failures:
-        user.locked_until = now + timedelta(minutes=config.login_lockout_minutes)
-        _record(session, "login.lockout", user, name=user.username, ip=ip,
-                details={"failed_logins": user.failed_logins,
-                         "locked_until": user.locked_until.isoformat()})
-    session.flush()
+    _purge(session, moment, config)
+    details: dict = {"reason": reason, "failures": counts}
+    if user is not None:
+        details["failed_logins"] = user.failed_logins
+    shown = name[:150] or None
+    _record(session, "login.failure", user, name=shown, ip=ip, details=details)
+    if blocks:
+        _record(session, "login.lockout", user, name=shown, ip=ip, details={"failures": counts, "blocked_until": blocks})
+    return bool(blocks)
 
 
-def _locked_message(locked_until: datetime | None, now: datetime) -> str:
-    minutes = 1
-    if locked_until is not None:
-        minutes = max(1, int((locked_until - now).total_seconds() + 59) // 60)
-    return f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试。"
+def _bump(session: Session, key: str, moment: datetime, config: Settings) -> tuple[int, datetime | None]:
+    """One more failure for ``key``: its count, and the end of the block this failure starts (or None)."""
+    row = LoginThrottle
+    dialect = session.connection().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert  # the two databases reviewer runs on
+    session.execute(insert(row).values(key=key, failures=0, updated_at=moment).on_conflict_do_nothing(index_elements=["key"]))
+    # The UPDATE takes the row's lock (SQLite: the write lock) before the count is read and decided on.
+    session.execute(update(row).where(row.key == key).values(failures=row.failures + 1, updated_at=moment)
+                    .execution_options(synchronize_session=False))
+    failures, first, until = session.execute(
+        select(row.failures, row.first_failure_at, row.blocked_until).where(row.key == key)).one()
+    if _lapsed(first, until, moment, config):
+        failures, first, until = 1, moment, None
+    started = moment + backoff(failures, config) if failures >= config.login_max_failures else None
+    if started is not None:
+        until = max(until, started) if until else started
+    session.execute(update(row).where(row.key == key).values(failures=failures, first_failure_at=first, blocked_until=until)
+                    .execution_options(synchronize_session=False))
+    return failures, started
+
+
+def _delete_keys(session: Session, keys: list[str]) -> None:
+    if keys:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)).execution_options(synchronize_session=False))
+
+
+def _purge(session: Session, moment: datetime, config: Settings) -> None:
+    """Delete a few rows whose failures lapsed long ago, skipping rows another login holds locked."""
+    cutoff = moment - timedelta(minutes=config.login_window_minutes + config.login_lockout_minutes)
+    stale = select(LoginThrottle.key).where(LoginThrottle.updated_at < cutoff).limit(PURGE_BATCH)
+    if session.connection().dialect.name == "postgresql":
+        stale = stale.with_for_update(skip_locked=True)
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(stale)).execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class ThrottledAccount:
+    """A user whose account name has failed logins on record, as the admin page lists it."""
+
+    user: User
+    failures: int
+    last_failure_at: datetime | None
+    blocked_until: datetime | None  # None when the name is not blocked now
+
+
+def throttled_accounts(session: Session, settings: Settings | None = None) -> list[ThrottledAccount]:
+    """Users whose account key is blocked or holds failures that have not lapsed, by username."""
+    from reviewer.storage import User
+
+    config, moment, row = _settings(session, settings), now(), LoginThrottle
+    found = {r.key: r for r in session.execute(
+        select(row.key, row.failures, row.first_failure_at, row.blocked_until, row.updated_at)
+        .where(row.key.like("user:%"), row.failures > 0))
+        if not _lapsed(r.first_failure_at, r.blocked_until, moment, config)}
+    if not found:
+        return []
+    listed = []
+    for user in session.scalars(select(User).order_by(User.username)):
+        r = found.get(account_key(user.username))
+        if r is not None:
+            blocked = r.blocked_until if r.blocked_until and r.blocked_until > moment else None
+            listed.append(ThrottledAccount(user, r.failures, r.updated_at, blocked))
+    return listed
+
+
+def lift_account_throttle(session: Session, username: str) -> dict | None:
+    """Delete the throttle row of an account name; what it held (for the audit entry), or None."""
+    key = account_key(username)
+    held = session.execute(select(LoginThrottle.failures, LoginThrottle.blocked_until)
+                           .where(LoginThrottle.key == key)).first() if key else None
+    if held is None:
+        return None
+    _delete_keys(session, [key])
+    return {"failures": held.failures, "blocked_until": held.blocked_until.isoformat() if held.blocked_until else None}
 
 
 def end_sessions(session: Session, user: User) -> None:
@@ -203,7 +348,10 @@ def issue_token(session: Session, username: str, password: str, *, ip: str | Non
 
     user = authenticate(session, username, password, ip=ip)
     plain, digest = new_api_token()
-    token = ApiToken(user_id=user.id, token_hash=digest)
+    now = datetime.now(UTC)
+    days = settings_of(session).api_token_days
+    token = ApiToken(user_id=user.id, token_hash=digest, created_at=now, session_epoch=user.session_epoch or 0,
+                     expires_at=now + timedelta(days=days))
     session.add(token)
     session.flush()
     audit.record(session, "token.create", actor_id=user.id, actor_name=user.username, ip=ip,

@@ -53,7 +53,7 @@ def create_user(session: Session, username: str, password: str, roles: Iterable[
     session.add_all(UserUnit(user_id=user.id, unit_id=u.id) for u in {u.id: u for u in unit_rows}.values())
     session.flush()
     audit.record(session, "user.create", actor_id=actor.id if actor else None,
-                 actor_name=actor.username if actor else CLI_ACTOR,
+                 actor_name=actor.username if actor else CLI_ACTOR, subject_user_id=user.id,
                  details={"user_id": user.id, "username": username, "roles": roles,
                           "units": sorted(u.name for u in unit_rows)})
     return user
@@ -100,7 +100,7 @@ def change_roles(session: Session, username: str, add: Iterable[str] = (), remov
     current = user.role_names()
     final, added, removed = _plan(current, add, remove, "角色")
     if _apply(session, UserRole, user, "role", added, removed):
-        audit.record(session, "role.change", actor_name=actor_name,
+        audit.record(session, "role.change", actor_name=actor_name, subject_user_id=user.id,
                      details={"user_id": user.id, "username": user.username, "added": sorted(added),
                               "removed": sorted(removed), "roles": sorted(final)})
     return user, sorted(added), sorted(removed)
@@ -123,7 +123,7 @@ def change_units(session: Session, username: str, add: Iterable[str] = (), remov
     current = set(session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
     final, added, removed = _plan(current, add_ids, remove_ids, "单位")
     if _apply(session, UserUnit, user, "unit_id", added, removed):
-        audit.record(session, "user.update", actor_name=actor_name,
+        audit.record(session, "user.update", actor_name=actor_name, subject_user_id=user.id,
                      details={"user_id": user.id, "username": user.username, "field": "units",
                               "added": sorted(by_id[i].name for i in added),
                               "removed": sorted(by_id[i].name for i in removed),
@@ -154,7 +154,7 @@ def set_active(session: Session, username: str, active: bool, *, actor_name: str
         end_sessions(session, user)
         details["tokens_revoked"] = revoke_tokens(session, user)
     session.flush()
-    audit.record(session, "user.update", actor_name=actor_name, details=details)
+    audit.record(session, "user.update", actor_name=actor_name, subject_user_id=user.id, details=details)
     return user, True
 
 
@@ -166,9 +166,33 @@ def reset_password(session: Session, username: str, password: str, *, actor_name
     validate_new_password(password, username=user.username)
     user.password_hash = hash_password(password)
     end_sessions(session, user)
-    audit.record(session, "password.change", actor_name=actor_name,
+    audit.record(session, "password.change", actor_name=actor_name, subject_user_id=user.id,
                  details={"user_id": user.id, "username": user.username, "reset": True})
     return user
+
+
+def unlock(session: Session, username: str, *, actor: User | None = None, actor_name: str = CLI_ACTOR,
+           ip: str | None = None) -> tuple[User, bool]:
+    """Lift the login block of a user's account name: its throttle row and the legacy lock columns.
+
+    Records ``login.unlock`` when there was something to lift; returns the user and whether there was.
+    The client addresses that failed stay throttled: they are not this user's to lift.
+    """
+    from reviewer.admin.security import lift_account_throttle
+
+    user = get_user(session, username)
+    legacy = {"failed_logins": user.failed_logins or 0,
+              "locked_until": user.locked_until.isoformat() if user.locked_until else None}
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    lifted = lift_account_throttle(session, user.username)
+    if lifted is None and not legacy["failed_logins"] and legacy["locked_until"] is None:
+        return user, False
+    audit.record(session, "login.unlock", actor_id=actor.id if actor else None,
+                 actor_name=actor.username if actor else actor_name, ip=ip, subject_user_id=user.id,
+                 details={"user_id": user.id, "username": user.username, "throttle": lifted, **legacy})
+    return user, True
 
 
 @dataclass(frozen=True)

@@ -20,24 +20,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import secrets
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from reviewer.config import Settings
+from reviewer.audit.keys import key_id, session_key
 from reviewer.errors import WorkflowError
-from reviewer.storage import Base, UTCDateTime, settings_of, utcnow
+from reviewer.storage import Base, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 #: pg_advisory_xact_lock key of the chain ("audit" in ASCII); one chain per database.
@@ -59,6 +56,8 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "ip",
 )
 HASH_FIELDS: tuple[str, ...] = ("content_hash", "prev_hash", "entry_hash", "mac")
+#: Sealed with the content when present (migration 0006): whose entry it is, which key sealed it.
+SEALED_IF_SET: tuple[str, ...] = ("subject_user_id", "key_id")
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +78,7 @@ class AuditEntry(Base):
         Index("ix_audit_entries_account_id", "account_id"),
         Index("ix_audit_entries_actor_name", "actor_name"),
         Index("ix_audit_entries_unit_id", "unit_id"),
+        Index("ix_audit_entries_subject_user_id", "subject_user_id"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -98,6 +98,10 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
     mac: Mapped[str] = mapped_column(String(64))
+    #: Which HMAC key sealed the entry (a short hash of the key; None before migration 0006).
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    #: The user a unit-less entry is about (login, token, password, role), for the audit scope.
+    subject_user_id: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def event_name(self) -> str:
@@ -140,8 +144,13 @@ def iso_utc(moment: datetime) -> str:
 
 
 def canonical(fields: dict[str, Any]) -> bytes:
-    """The canonical content of an entry: sorted-key compact JSON of CONTENT_FIELDS, UTF-8."""
+    """The canonical content of an entry: sorted-key compact JSON of CONTENT_FIELDS, UTF-8.
+
+    The fields added later (SEALED_IF_SET) are part of it only when set, so entries written
+    before they existed keep the content they were sealed with.
+    """
     content = {name: fields.get(name) for name in CONTENT_FIELDS}
+    content.update({name: fields[name] for name in SEALED_IF_SET if fields.get(name) is not None})
     content["created_at"] = iso_utc(content["created_at"])
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -152,48 +161,6 @@ def seal(fields: dict[str, Any], prev_hash: str, key: bytes) -> dict[str, str]:
     entry_hash = hashlib.sha256((prev_hash + content_hash).encode("ascii")).hexdigest()
     mac = hmac.new(key, entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
     return {"content_hash": content_hash, "prev_hash": prev_hash, "entry_hash": entry_hash, "mac": mac}
-
-
-# ---------------------------------------------------------------------------------------------
-# The key
-
-
-class AuditKeyError(RuntimeError):
-    """The HMAC key cannot be found or created; the message says where it is looked for."""
-
-
-def hmac_key(settings: Settings) -> bytes:
-    """The HMAC key: the configured secret, else a random one kept in ``<instance>/audit.key``.
-
-    The key must never be stored in the database, or the MAC would prove nothing.
-    """
-    if settings.audit_hmac_key:
-        return settings.audit_hmac_key.encode("utf-8")
-    path = Path(settings.instance_path) / "audit.key"
-    try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(secrets.token_hex(32))
-        key = path.read_text(encoding="ascii").strip()
-    except FileExistsError:
-        key = path.read_text(encoding="ascii").strip()
-    except OSError as exc:
-        raise AuditKeyError(
-            f"无法读取或创建审计密钥文件 {path}，请设置环境变量 REVIEWER_AUDIT_KEY：{exc}"
-        ) from exc
-    if not key:
-        raise AuditKeyError(f"审计密钥文件 {path} 为空，请设置环境变量 REVIEWER_AUDIT_KEY。")
-    return key.encode("utf-8")
-
-
-def session_key(session: Session) -> bytes:
-    """The key for this session: ``session.info["audit_key"]`` if set, else from the settings."""
-    key = session.info.get("audit_key")
-    if key:
-        return key if isinstance(key, bytes) else str(key).encode("utf-8")
-    return hmac_key(settings_of(session))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +202,7 @@ def record(
     gate: str | None = None,
     details: dict | None = None,
     ip: str | None = None,
+    subject_user_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain inside the caller's transaction (the caller commits).
 
@@ -259,6 +227,8 @@ def record(
         "gate": gate,
         "details": dump_details(details),
         "ip": ip[:64] if ip else ip,
+        "subject_user_id": subject_user_id if subject_user_id is not None else (actor_id if unit_id is None else None),
+        "key_id": key_id(key),
     }
     entry = AuditEntry(**fields, **seal(fields, prev_hash, key))
     session.add(entry)
@@ -289,15 +259,16 @@ REASONS: dict[str, str] = {
     "content_hash_mismatch": "内容哈希不符：条目内容被修改",
     "entry_hash_mismatch": "条目哈希不符：哈希字段被修改",
     "mac_mismatch": "HMAC 校验失败：条目被修改后重算了哈希，或密钥不正确",
+    "unknown_key": "条目由未知密钥签名：请在 REVIEWER_AUDIT_PREVIOUS_KEYS 中提供轮换前的旧密钥",
     "anchor_missing": "日志链中找不到锚点：锚点之后或之前的条目被截断或替换",
 }
 
 
 def _row_fields(row: Any) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in CONTENT_FIELDS}
+    return {name: getattr(row, name) for name in CONTENT_FIELDS + SEALED_IF_SET}
 
 
-def _first_break(row: Any, expected_seq: int, prev_hash: str, key: bytes) -> str | None:
+def _first_break(row: Any, expected_seq: int, prev_hash: str, keys: dict[str, bytes]) -> str | None:
     if row.seq != expected_seq:
         return "sequence_gap"
     if row.prev_hash != prev_hash:
@@ -307,32 +278,41 @@ def _first_break(row: Any, expected_seq: int, prev_hash: str, key: bytes) -> str
         return "content_hash_mismatch"
     if row.entry_hash != hashlib.sha256((row.prev_hash + row.content_hash).encode("ascii")).hexdigest():
         return "entry_hash_mismatch"
-    mac = hmac.new(key, row.entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(row.mac, mac):
-        return "mac_mismatch"
-    return None
+    # An entry names its key; entries older than key ids may have been sealed by any known key.
+    candidates = [keys[row.key_id]] if row.key_id in keys else ([] if row.key_id else list(keys.values()))
+    if not candidates:
+        return "unknown_key"
+    for key in candidates:
+        mac = hmac.new(key, row.entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+        if hmac.compare_digest(row.mac, mac):
+            return None
+    return "mac_mismatch"
 
 
 def iter_chain(session: Session, batch: int = 2000) -> Iterable[Any]:
     """Every entry in chain order, streamed in batches (server-side cursor on PostgreSQL)."""
-    columns = [AuditEntry.__table__.c[name] for name in CONTENT_FIELDS + HASH_FIELDS]
+    columns = [AuditEntry.__table__.c[name] for name in CONTENT_FIELDS + SEALED_IF_SET + HASH_FIELDS]
     statement = select(*columns).order_by(AuditEntry.seq).execution_options(yield_per=batch)
     yield from session.execute(statement)
 
 
-def verify(session: Session, key: bytes | str, anchor: str | None = None) -> VerifyResult:
+def verify(session: Session, key: bytes | str | dict[str, bytes], anchor: str | None = None) -> VerifyResult:
     """Walk the whole chain and report the first broken entry (sequence number and reason).
 
     With ``anchor`` (a head hash printed earlier by ``anchor``), also require that the chain
     still contains it: deleting the newest entries leaves a valid but shorter chain that only an
     anchor kept outside the database can reveal.
     """
-    key = key.encode("utf-8") if isinstance(key, str) else key
+    if isinstance(key, dict):
+        keys = key
+    else:
+        raw = key.encode("utf-8") if isinstance(key, str) else key
+        keys = {key_id(raw): raw}
     anchor = anchor.strip().lower() if anchor else None
     prev_hash, count, anchor_seen = GENESIS_HASH, 0, anchor is None or anchor == GENESIS_HASH
     last_seq = 0
     for row in iter_chain(session):
-        reason = _first_break(row, last_seq + 1, prev_hash, key)
+        reason = _first_break(row, last_seq + 1, prev_hash, keys)
         if reason:
             return VerifyResult(False, count, last_seq, prev_hash, row.seq, reason,
                                 f"第 {row.seq} 号条目：{REASONS[reason]}")

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
 from reviewer.audit.chain import AuditEntry
+from reviewer.audit.reconcile import anchor_after_commit
 from reviewer.audit.scope import AuditScope
 from reviewer.errors import WorkflowError
 from reviewer.storage import descendant_unit_ids
@@ -178,7 +179,7 @@ def filtered(session: Session, flt: AuditFilter, columns: Iterable[Any] | None =
     """
     table = AuditEntry.__table__
     statement = select(*(columns if columns is not None else table.c)).order_by(table.c.seq)
-    visible = scope.clause(table.c.unit_id)
+    visible = scope.clause(table)
     if visible is not None:
         statement = statement.where(visible)
     if flt.since is not None:
@@ -366,4 +367,5 @@ def begin_export(session: Session, flt: AuditFilter, fmt: str, *, scope: AuditSc
     log_export(session, flt, fmt, count=count, scope=scope, actor_id=actor_id, actor_name=actor_name, ip=ip,
                details=details)
     session.commit()
+    anchor_after_commit(session, "export")
     return count

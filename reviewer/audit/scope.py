@@ -2,10 +2,11 @@
 
 Issue 4 confines users to their own units and the units below them; the audit trail follows the
 same rule, so an auditor of one county cannot read another county's drafts through the log.
-Entries without a unit (logins, user and role changes, lexicon and model changes, exports) concern
-the whole deployment: only admins and auditors of a root unit (the supervising office, a unit
-with no parent) see them. Admins, and the command line (which runs with database access anyway),
-see everything.
+An entry without a unit that is about a user (a login, a token, a password or role change)
+belongs to that user's units. Only entries about no one in particular (lexicon and model changes,
+command-line exports) concern the whole deployment: admins and auditors of a root unit (the
+supervising office, a unit with no parent) see them. Admins, and the command line (which runs
+with database access anyway), see everything.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from reviewer.errors import WorkflowError
 from reviewer.permissions import UNLIMITED_AUDIT_ROLES
+from reviewer.storage import UserUnit
 
 if TYPE_CHECKING:
     from reviewer.audit.exports import AuditFilter
@@ -50,21 +52,26 @@ class AuditScope:
         """True when nothing is hidden from this reader."""
         return self.unit_ids is None
 
-    def covers_unit(self, unit_id: int | None) -> bool:
-        """Whether entries of ``unit_id`` (None: deployment-wide entries) are visible."""
-        if self.unit_ids is None:
-            return True
-        return self.deployment_wide if unit_id is None else unit_id in self.unit_ids
+    def clause(self, table: Any) -> ColumnElement[bool] | None:
+        """The WHERE condition on the audit table, or None when nothing is hidden.
 
-    def clause(self, unit_column: Any) -> ColumnElement[bool] | None:
-        """The WHERE condition on an entry's unit column, or None when nothing is hidden."""
+        An entry of a unit is seen by readers of that unit. An entry without a unit but about a
+        user (a login, a token, a password or role change; ``subject_user_id``, or for entries
+        older than that column the acting user) is seen by readers of that user's units. Only
+        entries about no one in particular (lexicon and model changes, command-line exports) are
+        deployment-wide, for readers in a root unit.
+        """
         if self.unit_ids is None:
             return None
+        units = sorted(self.unit_ids)
+        unitless = table.c.unit_id.is_(None)
+        subject = func.coalesce(table.c.subject_user_id, table.c.actor_id)
         parts = []
-        if self.unit_ids:
-            parts.append(unit_column.in_(sorted(self.unit_ids)))
+        if units:
+            members = select(UserUnit.user_id).where(UserUnit.unit_id.in_(units))
+            parts += [table.c.unit_id.in_(units), and_(unitless, subject.in_(members))]
         if self.deployment_wide:
-            parts.append(unit_column.is_(None))
+            parts.append(and_(unitless, subject.is_(None)))
         return or_(*parts) if parts else false()
 
     def to_dict(self) -> dict[str, Any] | str:
@@ -80,7 +87,7 @@ EVERYTHING = AuditScope()
 
 def scope_for(session: Session, user: User, roles: Iterable[str] | None = None) -> AuditScope:
     """The audit scope of ``user`` (``roles`` when the caller already has them, else looked up)."""
-    from reviewer.storage import Unit, UserUnit, descendant_unit_ids
+    from reviewer.storage import Unit, descendant_unit_ids
 
     roles = set(roles) if roles is not None else user.role_names()
     if roles & UNLIMITED_AUDIT_ROLES:

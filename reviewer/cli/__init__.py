@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "unit": "reviewer.cli.units:unit",
     "account": "reviewer.cli.accounts:account",
     "audit": "reviewer.cli.audit:audit",
+    "token": "reviewer.cli.tokens:token",
 }
 
 

@@ -25,12 +25,6 @@ from reviewer.errors import ReviewerError
 @contextmanager
 def _session() -> Iterator[Session]:
     """A session on the configured database; a broken database is exit status 1 (the check failed)."""
-    from reviewer.audit.chain import AuditKeyError, hmac_key
-
-    try:
-        hmac_key(settings())
-    except AuditKeyError as exc:
-        fail(str(exc))
     with database_session(commit=False, error_code=1) as session:
         yield session
 
@@ -48,19 +42,41 @@ def audit() -> None:
 def verify(anchor_hash: str | None) -> None:
     """校验审计日志链；发现问题时指出第一个损坏的条目并以非零状态退出。"""
     from reviewer.audit import chain as audit_log
+    from reviewer.audit import keys, reconcile
 
     try:
         anchor_hash = audit_log.check_anchor(anchor_hash)
     except ReviewerError as exc:
         fail(exc.message)
     with _session() as session:
-        result = audit_log.verify(session, audit_log.session_key(session), anchor=anchor_hash)
-    if result.ok:
-        click.echo(result.message)
-        if anchor_hash:
-            click.echo("锚点仍在日志链中。")
-        return
-    fail(f"审计日志链校验失败：{result.message}", 1)
+        kept = reconcile.latest_anchor(settings())
+        result = audit_log.verify(session, keys.session_keys(session), anchor=anchor_hash or kept)
+        reconciliation = reconcile.reconcile(session)
+    if not result.ok:
+        fail(f"审计日志链校验失败：{result.message}", 1)
+    click.echo(result.message)
+    if anchor_hash or kept:
+        click.echo("锚点仍在日志链中" + ("（用的是锚点文件中最新的锚点）。" if not anchor_hash else "。"))
+    else:
+        click.echo("提示：没有给出锚点，锚点文件中也没有锚点，无法发现末尾被截断的条目。")
+    if not reconciliation.ok:
+        fail(reconciliation.message, 1)
+    click.echo(reconciliation.message)
+
+
+@audit.command("init-key")
+def init_key() -> None:
+    """生成审计密钥文件（实例目录下的 audit.key，权限 0600）；已存在时拒绝覆盖。"""
+    from reviewer.audit.keys import AuditKeyError, init_key_file
+
+    config = settings()
+    if config.audit_hmac_key:
+        fail("已通过 REVIEWER_AUDIT_KEY（或配置项 audit_hmac_key）配置了审计密钥，无需生成密钥文件。")
+    try:
+        path = init_key_file(config)
+    except AuditKeyError as exc:
+        fail(str(exc))
+    click.echo(f"已生成审计密钥文件：{path}（权限 0600）。请与数据库备份分开保管；丢失后已有日志将无法核验。")
 
 
 @audit.command()
@@ -118,6 +134,7 @@ def export(fmt: str, out: str | None, **filters: str | None) -> None:
 @click.option("--out", default=None, help="输出的 xlsx 文件。")
 def register(account_id: str | None, month: str | None, out: str | None) -> None:
     """生成某账号某月的月度审核台账（xlsx；任何单位的账号均可，不按单位限制）。"""
+    from reviewer.audit import reconcile
     from reviewer.audit import register as register_module
 
     if not account_id or not account_id.strip().isdigit():
@@ -139,4 +156,5 @@ def register(account_id: str | None, month: str | None, out: str | None) -> None
         except ReviewerError as exc:
             fail(exc.message)
         session.commit()
+        reconcile.anchor_after_commit(session, "register")
     click.echo(f"已生成 {month} 月度审核台账（{holder['rows']} 条）：{out}", err=True)

@@ -75,13 +75,18 @@ def database_session(*, commit: bool = True, error_code: int = EXIT_INPUT) -> It
     from sqlalchemy.exc import SQLAlchemyError
 
     from reviewer.audit import changes
+    from reviewer.audit.keys import AuditKeyError, hmac_key
     from reviewer.bootstrap import bootstrap
 
     config = settings()
+    try:
+        key = hmac_key(config)  # before anything is written: a missing key is never invented
+    except AuditKeyError as exc:
+        fail(str(exc))
     reason = changes.unavailable_reason(config)
     if reason:
         fail(f"{reason}。请检查 DATABASE_URL，或先运行 reviewer db upgrade。", error_code)
-    services = bootstrap(config)
+    services = bootstrap(config, audit_key=key)
     try:
         with services.session_factory() as session:
             yield session

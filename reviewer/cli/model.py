@@ -112,6 +112,7 @@ def _record_model_change() -> None:
 
     from reviewer.audit import chain as audit
     from reviewer.audit import changes
+    from reviewer.audit.keys import AuditKeyError
     from reviewer.config import ConfigError, load_settings
     from reviewer.engine.core import Engine
     from reviewer.engine.lexicon import LexiconError
@@ -123,7 +124,7 @@ def _record_model_change() -> None:
         reason = changes.unavailable_reason(settings)
         if reason is None:
             written = changes.record_in_database(settings, TRAIN_ACTOR, Engine.from_settings(settings))
-    except (ConfigError, ReviewerError, LexiconError, audit.AuditKeyError, SQLAlchemyError) as exc:
+    except (ConfigError, ReviewerError, LexiconError, AuditKeyError, SQLAlchemyError) as exc:
         reason = str(exc).splitlines()[0][:200]
     if reason is not None:
         click.echo(f"提示：{reason}，{skipped}。", err=True)

@@ -39,7 +39,7 @@ def instance_secret(path: Path) -> str:
 
 
 def _demo_keys(settings: Settings) -> Settings:
-    from reviewer.audit import chain as audit
+    from reviewer.audit import keys
 
     notes = []
     if not settings.secret_key:
@@ -47,7 +47,9 @@ def _demo_keys(settings: Settings) -> Settings:
         settings = replace(settings, secret_key=instance_secret(path))
         notes.append(f"会话密钥：{path}")
     if not settings.audit_hmac_key:
-        key = audit.hmac_key(settings).decode("utf-8")
+        if not keys.key_file(settings).exists():
+            keys.init_key_file(settings)  # the demo is the one place a key is made without asking
+        key = keys.hmac_key(settings).decode("utf-8")
         settings = replace(settings, audit_hmac_key=key)
         notes.append(f"审计密钥：{settings.instance_path / 'audit.key'}")
     if notes:
@@ -121,6 +123,7 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
             database_error(exc, settings.effective_database_url)
     _warn_if_superuser(settings.effective_database_url)
     _record_engine_changes(settings)
+    _keep_anchors(settings)
 
     from waitress import create_server
 
@@ -138,19 +141,50 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
         click.echo("已停止。")
 
 
+#: How often the running service appends an anchor to the anchor file.
+ANCHOR_INTERVAL_SECONDS = 24 * 3600
+
+
+def _keep_anchors(settings: Settings) -> None:
+    """Write an anchor now and then once a day while the service runs (outside the database)."""
+    import threading
+
+    from reviewer.audit.reconcile import anchor_after_commit
+    from reviewer.bootstrap import bootstrap
+
+    services = bootstrap(settings)
+
+    def write(reason: str) -> None:
+        try:
+            with services.session_factory() as session:
+                anchor_after_commit(session, reason)
+        except Exception as exc:  # noqa: BLE001 - a failed anchor must not stop the service; it is logged
+            click.echo(f"警告：锚点未能写出：{exc}", err=True)
+
+    write("service.start")
+
+    def daily() -> None:
+        while not stop.wait(ANCHOR_INTERVAL_SECONDS):
+            write("daily")
+
+    stop = threading.Event()
+    threading.Thread(target=daily, name="reviewer-anchors", daemon=True).start()
+
+
 def _record_engine_changes(settings: Settings) -> None:
     """Put a changed lexicon or model on record before serving (issue 5), and say so."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from reviewer.audit import chain as audit
     from reviewer.audit import changes
+    from reviewer.audit.keys import AuditKeyError
     from reviewer.engine.core import load_engine
     from reviewer.engine.lexicon import LexiconError
     from reviewer.errors import ReviewerError
 
     try:
         written = changes.record_in_database(settings, SERVICE_ACTOR, load_engine(settings))
-    except (ReviewerError, LexiconError, audit.AuditKeyError) as exc:
+    except (ReviewerError, LexiconError, AuditKeyError) as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
         database_error(exc, settings.effective_database_url)

@@ -115,6 +115,19 @@ def user_password(username: str, password_stdin: bool) -> None:
     click.echo(message)
 
 
+@user.command("unlock")
+@click.argument("username")
+def user_unlock(username: str) -> None:
+    """解除用户 USERNAME 的登录限制（清除该用户名的失败计数与锁定），并记入审计日志。"""
+    from reviewer.admin import users
+
+    with database_session() as session:
+        changed, did = users.unlock(session, username, actor_name=cli_actor())
+        message = f"已解除用户 {changed.username} 的登录限制，失败计数已清零。" if did else \
+            f"用户 {changed.username} 当前没有登录限制，无需解除。"
+    click.echo(message)
+
+
 @user.command("list")
 def user_list() -> None:
     """列出全部用户、角色、所属单位与状态。"""
@@ -125,7 +138,7 @@ def user_list() -> None:
         for s in users.list_users(session):
             status = STATUS[s.user.active]
             if s.locked_until is not None:
-                status += f"，锁定至 {s.locked_until:%Y-%m-%d %H:%M} UTC"
+                status += f"，登录受限至 {s.locked_until:%Y-%m-%d %H:%M} UTC"
             roles = "、".join(ROLE_NAMES.get(r, r) for r in s.roles)
             lines.append(f"{s.user.username}  {s.user.display_name}  [{status}]  角色：{roles}  "
                          f"单位：{'、'.join(s.units)}  有效令牌：{s.live_tokens}")

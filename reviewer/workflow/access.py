@@ -84,8 +84,25 @@ def writer_ids(session: Session, draft: Draft) -> set[int]:
 
 
 def signoffs_of(session: Session, version: DraftVersion) -> list[SignOff]:
-    """Every sign-off of one version, oldest first."""
-    return list(session.scalars(select(SignOff).where(SignOff.version_id == version.id).order_by(SignOff.id)))
+    """The live sign-offs of one version (lapsed ones no longer count), oldest first."""
+    return list(session.scalars(select(SignOff).where(SignOff.version_id == version.id, SignOff.lapsed_at.is_(None))
+                                .order_by(SignOff.id)))
+
+
+def signing_authority(session: Session, user: User | None, account: Account) -> str | None:
+    """Why ``user`` may not sign for ``account`` now (None when they may): checked when it matters.
+
+    A sign-off counts only while its signer is active, holds a role with ``draft.sign`` and still
+    belongs to a unit that holds the account.
+    """
+    name = user.display_name or user.username if user else "签署人"
+    if user is None or not user.active:
+        return f"{name}的账号已停用"
+    if not allows(roles_of(session, user), "draft.sign"):
+        return f"{name}已不再担任审核员"
+    if account.unit_id not in visible_unit_ids(session, user):
+        return f"{name}已不属于主办该账号的单位"
+    return None
 
 
 def participation(session: Session, actor: User, draft: Draft, version: DraftVersion,

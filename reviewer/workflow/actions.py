@@ -52,7 +52,8 @@ def allowed_actions(session: Session, actor: User, draft: Draft) -> Actions:
     submit = gate("submit", "draft.write", draft.status in lifecycle.SUBMITTABLE,
                   f"稿件当前状态为“{status_name}”，不能提交审核。")
     levels: list[int] = []
-    if gate("review", "draft.sign", draft.status == lifecycle.SIGNABLE, f"稿件当前状态为“{status_name}”，不在审核中。"):
+    if gate("review", "draft.sign", draft.status in (lifecycle.SIGNABLE, lifecycle.PUBLISHABLE),
+            f"稿件当前状态为“{status_name}”，不在审核中。"):
         version = current_version(session, draft)
         refusal = sign_refusal(session, actor, draft, version)
         if refusal:

@@ -6,15 +6,15 @@ stored flag can disagree with the signatures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from reviewer.permissions import DISQUALIFIES_APPROVAL, separation_refusal
 from reviewer.storage import Account, Draft, DraftVersion, SignOff, User
 from reviewer.vocabulary import GATE_NAMES, GATES, level_name
-from reviewer.workflow.access import participation, signoffs_of, writer_ids
-from reviewer.workflow.lifecycle import SIGNABLE
+from reviewer.workflow.access import participation, signing_authority, signoffs_of, writer_ids
+from reviewer.workflow.lifecycle import PUBLISHABLE, SIGNABLE
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Approval:
     levels: int
     signers: dict[int, int | None]
     missing: list[tuple[int, str]]
+    #: level -> why its signer's approval no longer counts (they lost the authority to sign).
+    lapsed: dict[int, str] = field(default_factory=dict)
 
     @property
     def open_level(self) -> int | None:
@@ -31,10 +33,11 @@ class Approval:
         return min((level for level, _ in self.missing), default=None)
 
     def describe_missing(self) -> str:
-        """``缺少：第 1 级政治关、…。`` or empty when nothing is missing."""
+        """``缺少：第 1 级政治关、…。`` (and why a level must be signed again), or empty."""
         if not self.missing:
             return ""
-        return "缺少：" + "、".join(f"{level_name(lv)}{GATE_NAMES[g]}" for lv, g in self.missing) + "。"
+        text = "缺少：" + "、".join(f"{level_name(lv)}{GATE_NAMES[g]}" for lv, g in self.missing) + "。"
+        return text + "".join(f"{level_name(lv)}须重新签署：{why}。" for lv, why in sorted(self.lapsed.items()))
 
 
 def approval(session: Session, draft: Draft, version: DraftVersion,
@@ -50,22 +53,36 @@ def approval(session: Session, draft: Draft, version: DraftVersion,
     rows = rows if rows is not None else signoffs_of(session, version)
     missing: list[tuple[int, str]] = []
     signers: dict[int, int | None] = {}
+    lapsed: dict[int, str] = {}
     for level in range(1, account.review_levels + 1):
         at_level = [r for r in rows if r.level == level]
         people = {r.reviewer_id for r in at_level}
         signers[level] = next(iter(people)) if len(people) == 1 else None
         approved = {r.gate for r in at_level if r.decision == "approve"}
         valid = len(people) == 1 and not people & disqualified
+        if valid and (why := signing_authority(session, session.get(User, signers[level]), account)):
+            lapsed[level] = why
+            valid = False
         missing.extend((level, g) for g in GATES if not valid or g not in approved)
     chosen = [s for s in signers.values() if s is not None]
     if len(chosen) != len(set(chosen)):
         missing.extend((level, g) for level in signers for g in GATES if (level, g) not in missing)
-    return Approval(account.review_levels, signers, missing)
+    return Approval(account.review_levels, signers, missing, lapsed)
+
+
+def signable(session: Session, draft: Draft, version: DraftVersion) -> bool:
+    """In review, or approved while a level's signer has since lost the authority to sign.
+
+    Such a level must be signed again, so an approved draft goes back to review when it is.
+    """
+    if draft.status == SIGNABLE:
+        return True
+    return draft.status == PUBLISHABLE and bool(approval(session, draft, version).lapsed)
 
 
 def sign_refusal(session: Session, actor: User, draft: Draft, version: DraftVersion) -> str | None:
     """Why ``actor`` cannot sign the open level of ``version`` now; None when they can."""
-    if draft.status != SIGNABLE:
+    if not signable(session, draft, version):
         return "稿件不在审核中。"
     rows = signoffs_of(session, version)
     level = approval(session, draft, version, rows).open_level
@@ -75,6 +92,9 @@ def sign_refusal(session: Session, actor: User, draft: Draft, version: DraftVers
     if refusal:
         return refusal
     at_level = [r for r in rows if r.level == level]
+    account = session.get(Account, draft.account_id)
+    if at_level and signing_authority(session, session.get(User, at_level[0].reviewer_id), account):
+        return None  # the level's signer lost their authority: anyone else may sign it again
     if any(r.reviewer_id != actor.id for r in at_level):
         return f"{level_name(level)}审核已由其他审核员签署，每一级由一人完成五关审核。"
     if len(at_level) >= len(GATES):
@@ -86,7 +106,7 @@ def open_levels(session: Session, actor: User, draft: Draft) -> list[int]:
     """The level of the current version the actor could sign now, as a list (empty or one level)."""
     from reviewer.workflow.access import current_version
 
-    if draft.status != SIGNABLE:
+    if draft.status not in (SIGNABLE, PUBLISHABLE):
         return []
     version = current_version(session, draft)
     if sign_refusal(session, actor, draft, version) is not None:

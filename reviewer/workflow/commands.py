@@ -26,8 +26,16 @@ from reviewer.permissions import separation_refusal
 from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffOverride, User, utcnow
 from reviewer.vocabulary import DECISIONS, GATE_NAMES, GATES, STATUS_NAMES, level_name
 from reviewer.workflow import lifecycle, validation
-from reviewer.workflow.access import current_version, get_account, get_draft, participation, require, signoffs_of
-from reviewer.workflow.approval import approval
+from reviewer.workflow.access import (
+    current_version,
+    get_account,
+    get_draft,
+    participation,
+    require,
+    signing_authority,
+    signoffs_of,
+)
+from reviewer.workflow.approval import approval, signable
 from reviewer.workflow.checking import TextCheck, duty_of, review_fields
 
 T = TypeVar("T")
@@ -198,6 +206,29 @@ def _checked_request(account: Account, request: SignOffRequest) -> tuple[int, st
     return level, request.gate, request.decision, comment, validation.overrides(request.overrides)
 
 
+def _lapse_unauthorized(session: Session, account: Account, version: DraftVersion, level: int,
+                        signed: list[SignOff], ip: str | None) -> list[SignOff]:
+    """Mark the sign-offs at ``level`` whose signer lost the authority to sign; return the live rest.
+
+    Their slots become free, so another reviewer can sign the level again; the rows stay on record
+    with the reason, and each lapse is an audit entry.
+    """
+    at_level = [s for s in signed if s.level == level]
+    if not at_level:
+        return signed
+    why = signing_authority(session, session.get(User, at_level[0].reviewer_id), account)
+    if why is None:
+        return signed
+    now = utcnow()
+    for row in at_level:
+        row.lapsed_at, row.lapse_reason = now, why
+    session.flush()
+    audit.record(session, "signoff.lapse", unit_id=account.unit_id, account_id=account.id, draft_id=version.draft_id,
+                 version=version.number, level=level, ip=ip,
+                 details={"signoff_ids": [r.id for r in at_level], "reason": why})
+    return [s for s in signed if s not in at_level]
+
+
 def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffRequest, *,
              ip: str | None = None) -> SignOff:
     """Record one reviewer's decision at one level and gate of the current version."""
@@ -206,10 +237,10 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
     account = session.get(Account, draft.account_id)
     level, gate, decision, comment, reasons = _checked_request(account, request)
     _expect_version(draft, request.version)
-    if draft.status != lifecycle.SIGNABLE:
-        raise fail("invalid_state", f"稿件当前状态为“{STATUS_NAMES[draft.status]}”，不在审核中。")
     current = current_version(session, draft)
-    signed = signoffs_of(session, current)
+    if not signable(session, draft, current):
+        raise fail("invalid_state", f"稿件当前状态为“{STATUS_NAMES[draft.status]}”，不在审核中。")
+    signed = _lapse_unauthorized(session, account, current, level, signoffs_of(session, current), ip)
     refusal = separation_refusal("sign", participation(session, actor, draft, current, level, signed=signed))
     if refusal:
         raise fail("separation_of_duties", refusal)
@@ -234,7 +265,7 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
         if missing:
             raise fail("override_required", f"{GATE_NAMES[gate]}下有“禁止发布”级问题（编号 "
                                             f"{', '.join(map(str, sorted(missing)))}），通过前须逐条填写放行理由。")
-    _touch(session, draft, status=lifecycle.AFTER_REJECT if decision == "reject" else draft.status)
+    _touch(session, draft, status=lifecycle.AFTER_REJECT if decision == "reject" else lifecycle.SIGNABLE)
     row = SignOff(version_id=current.id, level=level, gate=gate, reviewer_id=actor.id, decision=decision,
                   comment=comment, created_at=utcnow())
     session.add(row)

@@ -17,7 +17,7 @@ from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publicati
 from reviewer.vocabulary import GATE_NAMES, GATES, STATUS_NAMES
 from reviewer.workflow.access import roles_of, visible_unit_ids
 from reviewer.workflow.approval import approval, open_levels
-from reviewer.workflow.lifecycle import SIGNABLE
+from reviewer.workflow.lifecycle import PUBLISHABLE, SIGNABLE
 
 
 def _user_brief(user: User | None) -> dict | None:
@@ -58,9 +58,10 @@ def draft_state(session: Session, draft: Draft) -> dict:
         return {"id": s.id, "version": by_id[s.version_id].number, "level": s.level, "gate": s.gate,
                 "gate_name": GATE_NAMES.get(s.gate, s.gate), "decision": s.decision, "comment": s.comment,
                 "reviewer": _user_brief(users.get(s.reviewer_id)), "created_at": _iso(s.created_at),
-                "overrides": [{"finding_id": o.finding_id, "reason": o.reason} for o in overrides.get(s.id, [])]}
+                "overrides": [{"finding_id": o.finding_id, "reason": o.reason} for o in overrides.get(s.id, [])],
+                "lapsed_at": _iso(s.lapsed_at), "lapse_reason": s.lapse_reason}
 
-    current_signoffs = [signoff_dict(s) for s in signoffs if s.version_id == current.id]
+    current_signoffs = [signoff_dict(s) for s in signoffs if s.version_id == current.id and s.lapsed_at is None]
     matrix = {str(level): {g: None for g in GATES} for level in range(1, account.review_levels + 1)}
     for s in current_signoffs:
         if str(s["level"]) in matrix:
@@ -91,7 +92,8 @@ def draft_state(session: Session, draft: Draft) -> dict:
         "signoffs": [signoff_dict(s) for s in signoffs],
         "matrix": matrix,
         "missing": [{"level": level, "gate": g, "gate_name": GATE_NAMES[g]} for level, g in state.missing],
-        "open_level": state.open_level if draft.status == SIGNABLE else None,
+        "open_level": state.open_level if draft.status == SIGNABLE or state.lapsed else None,
+        "lapsed": [{"level": level, "reason": why} for level, why in sorted(state.lapsed.items())],
         "return_comments": rejected,
         "publication": None if publication is None else {
             "version": by_id[publication.version_id].number, "url": publication.url,
@@ -149,7 +151,7 @@ def review_queue(session: Session, actor: User) -> list[dict]:
         return []
     drafts = list(session.scalars(
         select(Draft).join(Account, Account.id == Draft.account_id)
-        .where(Account.unit_id.in_(units), Draft.status == SIGNABLE).order_by(Draft.updated_at)))
+        .where(Account.unit_id.in_(units), Draft.status.in_((SIGNABLE, PUBLISHABLE))).order_by(Draft.updated_at)))
     queue = []
     for summary, draft in zip(_summaries(session, drafts), drafts, strict=True):
         levels = open_levels(session, actor, draft)

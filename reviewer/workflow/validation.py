@@ -3,7 +3,7 @@
 Each check returns the cleaned value or raises ``WorkflowError`` with a Chinese message naming
 the field, so the pages, the API and the command line refuse the same input the same way.
 
-May import: reviewer.errors, reviewer.vocabulary
+May import: reviewer.errors, reviewer.vocabulary, reviewer.storage
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from reviewer.errors import fail, unstorable_character
+from reviewer.storage import MAX_ID
 from reviewer.vocabulary import FIELD_NAMES, KINDS
 
 #: Longest accepted value per text field, in characters.
@@ -24,8 +25,6 @@ LIMITS: dict[str, int] = {
     "reason": 2_000,
     "url": 2_000,
 }
-#: Largest id a database integer column holds; larger ids cannot exist, so they are "not found".
-MAX_ID = 2**31 - 1
 
 
 def valid_id(value: Any) -> int | None:
