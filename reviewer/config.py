@@ -56,6 +56,9 @@ class Settings:
     )
     model_path: Path | None = None
     session_cookie_secure: bool = False
+    #: How many reverse proxies in front of the service set X-Forwarded-For (0: none, use the peer).
+    #: Behind a proxy, set it, or every user appears to come from the proxy's address (login throttle).
+    trusted_proxies: int = 0
     max_request_bytes: int = 2 * 1024 * 1024
     login_max_failures: int = 5
     #: Days an API token works after it is issued (logout, password change and reset end it sooner).
@@ -89,6 +92,7 @@ _ENV = {
     "REVIEWER_CLASSIFIER": "classifier_enabled",
     "REVIEWER_MODEL_PATH": "model_path",
     "REVIEWER_COOKIE_SECURE": "session_cookie_secure",
+    "REVIEWER_TRUSTED_PROXIES": "trusted_proxies",
     "REVIEWER_MAX_REQUEST_BYTES": "max_request_bytes",
     "REVIEWER_API_TOKEN_DAYS": "api_token_days",
 }

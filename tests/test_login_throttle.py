@@ -318,3 +318,18 @@ def test_only_admins_open_the_admin_page(app, session, blocked):
     response = client.post("/admin/users/editor1/unlock", data={"csrf_token": csrf_token(client, "/password")})
     assert response.status_code == 403
     assert throttle(session, "user:editor1") is not None
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(settings, services):
+    from dataclasses import replace
+
+    from reviewer.web import create_app
+
+    app = create_app(replace(settings, trusted_proxies=1), services=services)
+    client = app.test_client()
+    for _ in range(5):
+        client.post("/api/v1/tokens", json={"username": "publisher1", "password": "wrong-password"},
+                    headers={"X-Forwarded-For": "198.51.100.7"})
+    other = client.post("/api/v1/tokens", json={"username": "editor1", "password": "demo-password"},
+                        headers={"X-Forwarded-For": "198.51.100.8"})
+    assert other.status_code == 201

@@ -89,6 +89,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.extensions["reviewer.services"] = services
     app.extensions["reviewer.session_factory"] = services.session_factory
 
