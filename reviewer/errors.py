@@ -47,6 +47,10 @@ def fail(code: str, message: str, *, race: bool = False) -> WorkflowError:
     return WorkflowError(code, message, race=race)
 
 
+#: The same rule as a JSON Schema pattern, for the API's published contract.
+STORABLE_PATTERN = "^[^\\x00\\ud800-\\udfff]*$"
+
+
 def unstorable_character(text: str) -> str | None:
     """A description of the first character no database can keep (NUL, a lone surrogate), else None.
 

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from reviewer import workflow
-from reviewer.errors import ReviewerError, WorkflowError
+from reviewer.errors import STORABLE_PATTERN, ReviewerError, WorkflowError
 from reviewer.vocabulary import GATES, KINDS
 from reviewer.web import db_session
 from reviewer.web.apiauth import api_error, require_token
@@ -91,6 +91,16 @@ SCHEMAS: dict[str, dict] = {
                 "propertyNames": {"pattern": "^[1-9][0-9]{0,9}$"},
                 "additionalProperties": {"type": "string", "maxLength": TEXT_LIMITS["reason"]},
             },
+            "consents": {
+                "type": "object",
+                "description": "需单位同意的问题（案件、灾情疫情、统计、环保测评数据，三安全一稳定）：问题编号 → 同意人与同意日期",
+                "propertyNames": {"pattern": "^[1-9][0-9]{0,9}$"},
+                "additionalProperties": {
+                    "type": "object", "required": ["approver", "approved_on"], "additionalProperties": False,
+                    "properties": {"approver": {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["approver"]},
+                                   "approved_on": {"type": "string", "format": "date"}},
+                },
+            },
         },
     },
     "PublishRequest": {
@@ -103,6 +113,26 @@ SCHEMAS: dict[str, dict] = {
         },
     },
 }
+#: Storable text only: no NUL, no lone surrogate (refused at the edge, so the contract says so).
+STORABLE = STORABLE_PATTERN
+
+
+def _storable(schema: Any) -> Any:
+    """Every string in ``schema`` gets the STORABLE pattern (the document then tells clients the truth)."""
+    if isinstance(schema, dict):
+        kinds = schema.get("type")
+        if (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)) and "format" not in schema:
+            schema.setdefault("pattern", STORABLE)
+        for value in schema.values():
+            _storable(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _storable(item)
+    return schema
+
+
+for _schema in SCHEMAS.values():
+    _storable(_schema)
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 
 
@@ -145,6 +175,8 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if kind == "not":
         together = error.validator_value.get("required", [])
         return "invalid_input", f"字段 {'、'.join(together)} 不能同时给出。"
+    if kind == "pattern" and error.validator_value == STORABLE:
+        return "invalid_characters", f"字段 {where} 含有不能保存的字符（空字符或代理字符）。"
     if kind == "propertyNames":
         return "invalid_value", "放行理由的键必须是问题编号（正整数）。"
     return "invalid_input", f"字段 {where} 不符合要求。"
@@ -318,7 +350,7 @@ def sign_off(draft_id: int) -> Any:
     data = json_body("SignOffRequest")
     session = db_session()
     request_ = workflow.SignOffRequest(data["version"], data["level"], data["gate"], data["decision"],
-                                       data.get("comment"), data.get("overrides"))
+                                       data.get("comment"), data.get("overrides"), data.get("consents"))
     row = workflow.retrying(session, workflow.sign_off, g.api_user, draft_id, request_, ip=_ip())
     draft = workflow.get_draft(session, g.api_user, draft_id)
     return jsonify({"id": row.id, "version": data["version"], "level": row.level, "gate": row.gate,

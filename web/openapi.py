@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from reviewer.errors import STORABLE_PATTERN
 from reviewer.permissions import EVERYONE, roles_for
 from reviewer.storage import MAX_ID
 from reviewer.vocabulary import FINDING_FIELDS, ROLES
@@ -155,7 +156,8 @@ def _parameters(path: str, method: str) -> list[dict]:
         params.append({"name": "token_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})
         params.append({"name": "user", "in": "query", "required": False,
-                       "description": "令牌所属用户名（仅管理员；默认自己）", "schema": {"type": "string"}})
+                       "description": "令牌所属用户名（仅管理员；默认自己）",
+                       "schema": {"type": "string", "pattern": STORABLE}})
     if path == "/api/v1/drafts" and method == "get":
         params.append({"name": "status", "in": "query", "required": False,
                        "schema": {"enum": ["draft", "in_review", "returned", "approved", "published"]}})
@@ -167,6 +169,10 @@ def _parameters(path: str, method: str) -> list[dict]:
 
 #: A date or a date-time (RFC 3339), as the audit filters accept them.
 MOMENT = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+
+
+#: Query strings, like bodies, may not carry NUL or lone surrogates.
+STORABLE = STORABLE_PATTERN
 
 
 def _audit_parameters() -> list[tuple[str, str, dict]]:
@@ -182,7 +188,7 @@ def _audit_parameters() -> list[tuple[str, str, dict]]:
         ("until", "结束时间：YYYY-MM-DD（含当天）或 ISO 8601 时间（不含）", MOMENT),
         ("unit_id", "单位 ID（含下级单位）", positive),
         ("account_id", "账号 ID", positive),
-        ("user", "操作人用户名（精确匹配）", {"type": "string"}),
+        ("user", "操作人用户名（精确匹配）", {"type": "string", "pattern": STORABLE}),
         ("event", "事件代码", {"enum": sorted(event_names())}),
         ("gate", "关口", {"enum": list(GATES)}),
         ("draft_id", "稿件 ID", positive),

@@ -35,6 +35,7 @@ HOME_BY_ROLE: tuple[tuple[str, str], ...] = (
 VERDICT_CLASS: dict[str, str] = {"pass": "info", "review": "review", "block": "block"}
 _INT = re.compile(r"\d{1,12}")
 _OVERRIDE = re.compile(r"override_(\d{1,12})")
+_CONSENT = re.compile(r"consent_(approver|date)_(\d{1,12})")
 
 
 def _int(value: str | None) -> Any:
@@ -335,15 +336,18 @@ def signoff(draft_id: int) -> Any:
     form = request.form
     gate, level, decision = form.get("gate", ""), _int(form.get("level")), form.get("decision", "")
     overrides = {m.group(1): value for key, value in form.items() if (m := _OVERRIDE.fullmatch(key))}
+    consents = {m.group(2): {"approver": form.get(f"consent_approver_{m.group(2)}", ""),
+                             "approved_on": form.get(f"consent_date_{m.group(2)}", "")}
+                for key in form if (m := _CONSENT.fullmatch(key)) and m.group(1) == "approver"}
     try:
         request_ = workflow.SignOffRequest(_int(form.get("version")), level, gate, decision,
-                                           form.get("comment") or None, overrides)
+                                           form.get("comment") or None, overrides, consents)
         _act(workflow.sign_off, draft_id, request_, ip=_ip())
     except WorkflowError as exc:
         _refused(exc)
         if exc.code == "not_found":
             raise
-        values = {gate: {"comment": form.get("comment", ""), "overrides": overrides}}
+        values = {gate: {"comment": form.get("comment", ""), "overrides": overrides, "consents": consents}}
         return _review_page(draft_id, level if isinstance(level, int) else None,
                             errors={gate: exc.message}, values=values, status=status_of(exc))
     gate_name = GATE_NAMES.get(gate, gate)

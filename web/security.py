@@ -37,6 +37,7 @@ from reviewer.config import Settings, load_settings
 from reviewer.errors import unstorable_character
 from reviewer.permissions import roles_for
 from reviewer.vocabulary import ROLE_NAMES, template_globals
+from reviewer.workflow.lifecycle import CONSENT_REQUIRED
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -393,6 +394,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
     app.context_processor(_template_context)
     app.jinja_env.globals.update(template_globals())  # globals, so imported macros see the names too
+    app.jinja_env.globals["CONSENT_REQUIRED"] = CONSENT_REQUIRED
 
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -23,7 +24,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from reviewer.audit import chain as audit
 from reviewer.errors import WorkflowError, fail
 from reviewer.permissions import separation_refusal
-from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffOverride, User, utcnow
+from reviewer.storage import (
+    Account,
+    Draft,
+    DraftVersion,
+    FindingRow,
+    Publication,
+    SignOff,
+    SignOffConsent,
+    SignOffOverride,
+    User,
+    utcnow,
+)
 from reviewer.vocabulary import DECISIONS, GATE_NAMES, GATES, STATUS_NAMES, level_name
 from reviewer.workflow import lifecycle, validation
 from reviewer.workflow.access import (
@@ -71,6 +83,8 @@ class SignOffRequest:
     decision: Any
     comment: Any = None
     overrides: Any = None
+    #: finding id -> {"approver": who in the unit consented, "approved_on": "YYYY-MM-DD"}
+    consents: Any = None
 
 
 def _audit_context(actor: User, account: Account, draft: Draft, version: int | None,
@@ -190,7 +204,8 @@ def submit(session: Session, actor: User, draft_id: Any, *, ip: str | None = Non
     return draft
 
 
-def _checked_request(account: Account, request: SignOffRequest) -> tuple[int, str, str, str | None, dict[int, str]]:
+def _checked_request(account: Account, request: SignOffRequest
+                     ) -> tuple[int, str, str, str | None, dict[int, str], dict[int, tuple[str, date]]]:
     """The request's level, gate, decision, comment and reasons, each validated."""
     if request.gate not in GATES:
         raise fail("invalid_input", "审核关口无效，应为 " + "、".join(f"{g}（{GATE_NAMES[g]}）" for g in GATES) + "。")
@@ -203,7 +218,8 @@ def _checked_request(account: Account, request: SignOffRequest) -> tuple[int, st
     comment = validation.text("comment", request.comment, required=False)
     if request.decision == "reject" and comment is None:
         raise fail("comment_required", "退回稿件时必须填写审核意见，告诉作者需要修改什么。")
-    return level, request.gate, request.decision, comment, validation.overrides(request.overrides)
+    return (level, request.gate, request.decision, comment, validation.overrides(request.overrides),
+            validation.consents(request.consents))
 
 
 def _lapse_unauthorized(session: Session, account: Account, version: DraftVersion, level: int,
@@ -235,7 +251,7 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
     require(session, actor, "draft.sign")
     draft = get_draft(session, actor, draft_id)
     account = session.get(Account, draft.account_id)
-    level, gate, decision, comment, reasons = _checked_request(account, request)
+    level, gate, decision, comment, reasons, consents = _checked_request(account, request)
     _expect_version(draft, request.version)
     current = current_version(session, draft)
     if not signable(session, draft, current):
@@ -265,6 +281,16 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
         if missing:
             raise fail("override_required", f"{GATE_NAMES[gate]}下有“禁止发布”级问题（编号 "
                                             f"{', '.join(map(str, sorted(missing)))}），通过前须逐条填写放行理由。")
+    for finding_id in consents:
+        finding = findings.get(finding_id)
+        if finding is None or finding.gate != gate or finding.category not in lifecycle.CONSENT_REQUIRED:
+            raise fail("invalid_consent", f"问题编号 {finding_id} 不是此版本{GATE_NAMES[gate]}下需单位同意的问题。")
+    if decision == "approve":
+        unconsented = [f.id for f in findings.values() if f.gate == gate
+                       and f.category in lifecycle.CONSENT_REQUIRED and f.id not in consents]
+        if unconsented:
+            raise fail("consent_required", f"{GATE_NAMES[gate]}下有须经单位同意才能发布的内容（编号 "
+                                           f"{', '.join(map(str, sorted(unconsented)))}），通过前须逐条写明同意人和同意日期。")
     _touch(session, draft, status=lifecycle.AFTER_REJECT if decision == "reject" else lifecycle.SIGNABLE)
     row = SignOff(version_id=current.id, level=level, gate=gate, reviewer_id=actor.id, decision=decision,
                   comment=comment, created_at=utcnow())
@@ -272,11 +298,16 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
     _flush_or_conflict(session, "already_signed", f"{level_name(level)}的{GATE_NAMES[gate]}刚被他人签署。")
     session.add_all(SignOffOverride(signoff_id=row.id, finding_id=fid, reason=reason)
                     for fid, reason in sorted(reasons.items()))
+    session.add_all(SignOffConsent(signoff_id=row.id, finding_id=fid, approver=who, approved_on=day)
+                    for fid, (who, day) in sorted(consents.items()))
     session.flush()
     context = _audit_context(actor, account, draft, current.number, ip)
     audit.record(session, "signoff", level=level, gate=gate,
                  details={"decision": decision, "comment": comment,
-                          "overrides": {str(k): v for k, v in sorted(reasons.items())}}, **context)
+                          "overrides": {str(k): v for k, v in sorted(reasons.items())},
+                          **({"consents": {str(k): {"approver": who, "approved_on": day.isoformat()}
+                                           for k, (who, day) in sorted(consents.items())}} if consents else {})},
+                 **context)
     if decision == "reject":
         audit.record(session, "draft.return", level=level, gate=gate, details={"comment": comment}, **context)
     elif not approval(session, draft, current).missing:

@@ -31,3 +31,7 @@ AFTER_REJECT: str = "returned"
 AFTER_ALL_APPROVED: str = "approved"
 AFTER_SUBMIT: str = "in_review"
 AFTER_PUBLISH: str = "published"
+
+#: Finding families that are signed off only with the record of who in the unit consented to
+#: publishing them, and when: 未经单位同意严禁发布案件、灾情疫情、统计、环保测评数据; 三安全一稳定.
+CONSENT_REQUIRED: frozenset[str] = frozenset({"restricted_topic", "stability"})

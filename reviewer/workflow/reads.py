@@ -13,7 +13,18 @@ from sqlalchemy.orm import Session
 
 from reviewer.errors import fail
 from reviewer.permissions import allows
-from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffOverride, Unit, User
+from reviewer.storage import (
+    Account,
+    Draft,
+    DraftVersion,
+    FindingRow,
+    Publication,
+    SignOff,
+    SignOffConsent,
+    SignOffOverride,
+    Unit,
+    User,
+)
 from reviewer.vocabulary import GATE_NAMES, GATES, STATUS_NAMES
 from reviewer.workflow.access import roles_of, visible_unit_ids
 from reviewer.workflow.approval import approval, open_levels
@@ -47,6 +58,11 @@ def draft_state(session: Session, draft: Draft) -> dict:
         for o in session.scalars(select(SignOffOverride).where(
                 SignOffOverride.signoff_id.in_([s.id for s in signoffs])).order_by(SignOffOverride.id)):
             overrides.setdefault(o.signoff_id, []).append(o)
+    consents: dict[int, list[SignOffConsent]] = {}
+    if signoffs:
+        for c in session.scalars(select(SignOffConsent).where(
+                SignOffConsent.signoff_id.in_([s.id for s in signoffs])).order_by(SignOffConsent.id)):
+            consents.setdefault(c.signoff_id, []).append(c)
     users.update({u.id: u for u in _users(session, {s.reviewer_id for s in signoffs})})
     current = next(v for v in versions if v.number == draft.current_version)
     state = approval(session, draft, current)
@@ -59,6 +75,8 @@ def draft_state(session: Session, draft: Draft) -> dict:
                 "gate_name": GATE_NAMES.get(s.gate, s.gate), "decision": s.decision, "comment": s.comment,
                 "reviewer": _user_brief(users.get(s.reviewer_id)), "created_at": _iso(s.created_at),
                 "overrides": [{"finding_id": o.finding_id, "reason": o.reason} for o in overrides.get(s.id, [])],
+                "consents": [{"finding_id": c.finding_id, "approver": c.approver,
+                              "approved_on": c.approved_on.isoformat()} for c in consents.get(s.id, [])],
                 "lapsed_at": _iso(s.lapsed_at), "lapse_reason": s.lapse_reason}
 
     current_signoffs = [signoff_dict(s) for s in signoffs if s.version_id == current.id and s.lapsed_at is None]

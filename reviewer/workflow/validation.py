@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from reviewer.errors import fail, unstorable_character
@@ -24,6 +25,7 @@ LIMITS: dict[str, int] = {
     "comment": 2_000,
     "reason": 2_000,
     "url": 2_000,
+    "approver": 100,
 }
 
 
@@ -99,6 +101,34 @@ def overrides(value: Any) -> dict[int, str]:
         if reason is None or (isinstance(reason, str) and not reason.strip()):
             continue
         cleaned[finding_id] = text("reason", reason).strip()
+    return cleaned
+
+
+def consents(value: Any) -> dict[int, tuple[str, date]]:
+    """Consent records as finding id -> (who approved, on which day); incomplete ones are refused."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail("invalid_consent", "单位同意记录必须是“问题编号 → {approver, approved_on}”的对应表。")
+    cleaned: dict[int, tuple[str, date]] = {}
+    for key, record in value.items():
+        try:
+            finding_id = int(key)
+        except (TypeError, ValueError):
+            raise fail("invalid_consent", f"问题编号“{str(key)[:20]}”无效。") from None
+        if not isinstance(record, dict):
+            raise fail("invalid_consent", f"问题 {finding_id} 的同意记录须写明同意人（approver）和同意日期（approved_on）。")
+        approver, day = record.get("approver"), record.get("approved_on")
+        if (approver is None or not str(approver).strip()) and (day is None or not str(day).strip()):
+            continue
+        approver = text("approver", approver)
+        try:
+            approved_on = date.fromisoformat(str(day or "").strip())
+        except ValueError:
+            raise fail("invalid_consent", f"问题 {finding_id} 的同意日期格式不正确，应为 YYYY-MM-DD。") from None
+        if approved_on > date.today() + timedelta(days=1):
+            raise fail("invalid_consent", f"问题 {finding_id} 的同意日期晚于今天。")
+        cleaned[finding_id] = (approver.strip(), approved_on)
     return cleaned
 
 
