@@ -120,3 +120,9 @@ def test_the_cli_exports_until_the_last_day_of_the_calendar(db_url, tmp_path):
     result = CliRunner().invoke(main, ["audit", "export", "--until", "9999-12-31", "--out", str(tmp_path / "a.csv")],
                                 env=env)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("query", ["account_id=99999999999", "after_seq=99999999999", "draft_id=2147483648"])
+def test_audit_ids_beyond_the_integer_column_are_422_not_a_database_error(api_as, query):
+    response = api_as("admin1").get(f"/audit?{query}")
+    assert response.status_code == 422

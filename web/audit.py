@@ -24,6 +24,7 @@ from reviewer.audit import chain as audit
 from reviewer.audit import exports, keys, reconcile
 from reviewer.audit import scope as audit_scope
 from reviewer.errors import WorkflowError
+from reviewer.storage import MAX_ID
 from reviewer.vocabulary import GATE_NAMES
 from reviewer.web.apiauth import api_error, require_token
 from reviewer.web.errors import status_of
@@ -282,8 +283,8 @@ def api_audit() -> Any:
     raw_after = request.args.get("after_seq") or "0"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= API_MAX_LIMIT or len(raw_limit) > 6:
         return api_error("invalid_filter", f"limit 必须是 1 到 {API_MAX_LIMIT} 之间的整数。", 422)
-    if not raw_after.isdigit() or len(raw_after) > 12:
-        return api_error("invalid_filter", "after_seq 必须是非负整数。", 422)
+    if not raw_after.isdigit() or len(raw_after) > 12 or int(raw_after) > MAX_ID:
+        return api_error("invalid_filter", f"after_seq 必须是 0 到 {MAX_ID} 之间的整数。", 422)
     session = db()
     scope = _scope()
     limit, after = int(raw_limit), int(raw_after)

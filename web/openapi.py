@@ -196,7 +196,7 @@ def _audit_parameters() -> list[tuple[str, str, dict]]:
         ("limit", "每页条数（仅 json）", {"type": "integer", "minimum": 1, "maximum": API_MAX_LIMIT,
                                       "default": API_DEFAULT_LIMIT}),
         ("after_seq", "只返回序号大于此值的条目（仅 json；取上一页的 next_after_seq）",
-         {"type": "integer", "minimum": 0, "maximum": 10**12 - 1, "default": 0}),
+         {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}),
     ]
 
 

@@ -31,7 +31,7 @@ from reviewer.audit.chain import AuditEntry
 from reviewer.audit.reconcile import anchor_after_commit
 from reviewer.audit.scope import AuditScope
 from reviewer.errors import WorkflowError
-from reviewer.storage import descendant_unit_ids
+from reviewer.storage import MAX_ID, descendant_unit_ids
 
 #: The time zone people in the offices read and type dates in (China has no daylight saving).
 LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
@@ -110,8 +110,8 @@ def _shifted(moment: datetime, delta: timedelta) -> datetime:
 
 def _positive_int(name: str, label: str, value: str) -> int:
     text = value.strip()
-    if not text.isdigit() or int(text) <= 0 or len(text) > 12:
-        raise FilterError("invalid_filter", f"{label}必须是正整数：{value!r}")
+    if not text.isdigit() or len(text) > 12 or not 0 < int(text) <= MAX_ID:
+        raise FilterError("invalid_filter", f"{label}必须是 1 到 {MAX_ID} 之间的整数：{value!r}")
     return int(text)
 
 
