@@ -134,14 +134,19 @@ def _record_model_change() -> None:
 
 
 @click.command("eval")
-@click.argument("data_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", "model_path", type=click.Path(path_type=Path), help="模型文件或目录，默认为已提交的模型。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出指标。")
-def eval_command(data_file: Path, model_path: Path | None, as_json: bool) -> None:
-    """在带标注的 JSONL（text、label，可选 kind、department）上评估分类器。"""
+@click.option("--engine", "whole_engine", is_flag=True,
+              help="评估整个检测引擎（词库、模式规则与分类模型；标签含 commercial），并统计正常文本的误报率。")
+def eval_command(data_file: Path, model_path: Path | None, as_json: bool, whole_engine: bool) -> None:
+    """在带标注的 JSONL（text、label，可选 kind、department）上评估分类器或整个引擎。"""
     from reviewer.engine.classifier import Classifier, CorpusError, ModelError
     from reviewer.engine.training import decide, metrics, read_jsonl
 
+    if whole_engine:
+        _eval_engine(data_file, as_json)
+        return
     try:
         rows = read_jsonl(data_file)
         model = Classifier.load(model_path)
@@ -158,3 +163,29 @@ def eval_command(data_file: Path, model_path: Path | None, as_json: bool) -> Non
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     click.echo("\n".join(_metrics_table(f"评估：{data_file.name}", result) + _confusion_table(result)))
+
+
+def _eval_engine(data_file: Path, as_json: bool) -> None:
+    """The whole engine on labelled text: per-label P/R/F1 and the clean texts' false-alarm rate."""
+    from reviewer.config import load_settings
+    from reviewer.engine.core import load_engine
+    from reviewer.engine.evaluation import evaluate, read_rows
+
+    paths = sorted(data_file.glob("*.jsonl")) if data_file.is_dir() else [data_file]
+    try:
+        rows = read_rows(paths)
+    except (OSError, ValueError) as exc:
+        fail(f"无法读取评估数据 {data_file}：{exc}")
+    result = evaluate(load_engine(load_settings()), rows)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    lines = [f"整个引擎评估：{data_file.name}（{result['n']} 条）",
+             f"  {'标签':<14}{'精确率':>8}{'召回率':>8}{'F1':>8}{'样本数':>8}"]
+    for label, m in result["labels"].items():
+        lines.append(f"  {label:<16}{m['precision']:>9.3f}{m['recall']:>9.3f}{m['f1']:>9.3f}{m['support']:>9d}")
+    lines.append(f"  正常文本出现“需复核/禁止发布”问题的比例：{result['clean_flagged_rate']:.2%}"
+                 f"（正常文本 {result['clean_n']} 条）")
+    if result["clean_flagged_by"]:
+        lines.append("  其中按类别：" + "、".join(f"{k} {v}" for k, v in result["clean_flagged_by"].items()))
+    click.echo("\n".join(lines))
