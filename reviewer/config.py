@@ -13,22 +13,18 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 
-DEFAULT_ALLOWED_DOMAINS: tuple[str, ...] = (
-    "gov.cn",
-    "weixin.qq.com",
-    "mp.weixin.qq.com",
-    "weibo.com",
-    "weibo.cn",
-    "douyin.com",
-    "toutiao.com",
-    "people.com.cn",
-    "xinhuanet.com",
-    "news.cn",
-    "cctv.com",
-    "12345.gov.cn",
-)
+
+def _shipped_domains() -> tuple[str, ...]:
+    """The official domain families of ``lexicons/domains.toml``, lowercased, in file order."""
+    raw = tomllib.loads(resources.files("reviewer.lexicons").joinpath("domains.toml").read_text("utf-8"))
+    return tuple(dict.fromkeys(d for d in (str(v).strip().lower().rstrip(".") for v in raw["allowed_domains"]) if d))
+
+
+#: URL domains (and their subdomains) that are not commercial links unless ``allowed_domains`` says otherwise.
+DEFAULT_ALLOWED_DOMAINS: tuple[str, ...] = _shipped_domains()
 
 
 class ConfigError(ValueError):

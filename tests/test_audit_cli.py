@@ -117,7 +117,7 @@ def test_export_of_jsonl_goes_to_stdout_without_out(run, logged) -> None:
     (("--until", "next week"), "日期格式不正确"),
     (("--format", "pdf"), "导出格式不支持"),
     (("--format", "xlsx"), "--out"),
-    (("--account", "x"), "账号必须是正整数"),
+    (("--account", "x"), "账号必须是 1 到"),
     (("--gate", "moral"), "未知的关口"),
 ])
 def test_export_with_bad_input_exits_two_in_chinese(run, logged, args, message) -> None:

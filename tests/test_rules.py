@@ -301,3 +301,8 @@ def test_an_engine_follows_the_settings_it_is_loaded_for():
     plain = load_engine(load_settings())
     assert "commercial.url" not in {f.rule for f in custom.review("见 http://shop.example.com 。").findings}
     assert "commercial.url" in {f.rule for f in plain.review("见 http://shop.example.com 。").findings}
+
+
+def test_an_allowed_official_link_is_not_read_as_a_wechat_id(engine):
+    report = engine.review("详见 http://mp.weixin.qq.com/s/abc2026 。")
+    assert [f.rule for f in report.findings] == []

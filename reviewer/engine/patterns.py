@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from reviewer.engine import brackets
 from reviewer.engine.checksums import luhn_valid, pattern_data, valid_date, valid_id15, valid_id18
 from reviewer.engine.findings import Finding
 from reviewer.engine.lexicon import Category
@@ -210,6 +211,33 @@ def _iter_find(text: str, needle: str) -> Iterator[int]:
         i = text.find(needle, i + 1)
 
 
+_N = r"(?<![\d第])(?<!\d[.,])(?:\d{1,3}(?:,\d{3})+|\d{1,6}|[〇零一二两三四五六七八九十百千万几数]{1,6})[余多]?"
+_FIGURE = re.compile(r"[\d〇零一二两三四五六七八九十百千万几数][余多]?[人名起宗死]")  # how every casualty figure ends
+_AHEAD = r"(?:明天|明日|后天|下周[一二三四五六日天]?|下个?月|将于|拟于|计划于|定于)[^。;!?\n]{0,15}?(?:突击检查|突击抽查|突查|暗访|飞行检查)"
+
+
+@lru_cache(maxsize=1)
+def _casualties() -> tuple[re.Pattern, re.Pattern]:
+    """Figures of casualties (12人死亡, 3死5伤) and criminal cases (刑拘7人, 破获案件12起), and the words one of them needs."""
+    hurt, who, act, sus, kind = ("|".join(map(re.escape, sorted(pattern_data()[k], key=len, reverse=True))) for k in (
+        "casualty_outcomes", "casualty_roles", "case_actions", "case_suspects", "case_kinds"))
+    return re.compile(
+        rf"{_N}[人名](?:{who})?(?:不幸|当场|经抢救无效|抢救无效)?(?:{hurt})|(?:{hurt})(?:人数)?[已共]?(?:为|达到|达|升至|增至|上升至)?{_N}[人名]"
+        rf"|{_N}死{_N}伤|(?:{act})了?(?:{sus})?{_N}[人名](?:{sus})?|{_N}[人名](?:{sus})|(?:{sus}){_N}[人名]"
+        rf"|(?:破获|侦破|发案|查处|立案)(?:{kind})?(?:案件)?{_N}[起宗](?:(?:{kind})?案件?)?|(?:{kind})案件?{_N}[起宗]|{_N}[起宗](?:{kind})案件?"
+    ), re.compile(f"{hurt}|{act}|{sus}|死|案|破获|侦破")
+
+
+def find_casualties(text: str) -> Iterator[re.Match]:
+    """Casualty and case figures, tried only near a numeral + 人/名/起/宗/死 (never a year or a phone number) with a telling word."""
+    (figures, words), reach = _casualties(), 0
+    for hit in _FIGURE.finditer(text):
+        lo, hi = max(reach, hit.start() - 24), hit.end() + 20
+        for m in figures.finditer(text, lo, hi) if words.search(text, lo, hi) else ():
+            reach = m.end()
+            yield m
+
+
 @lru_cache(maxsize=1)
 def rules() -> tuple[PatternRule, ...]:
     """All pattern rules, in priority order: a span claimed by an earlier rule of the same
@@ -274,6 +302,10 @@ def rules() -> tuple[PatternRule, ...]:
             re.compile(r"(?m)^[ \t]*(?:内部资料|内部文件|内部材料|涉密文件|涉密材料|内部明电)[ \t]*$"),
             "内部或涉密材料不得公开发布，请撤下并核实", "单独成行的内部或涉密文件标注", None, 0, contains("内部", "涉密"),
         ),
+        PatternRule("secret_content.inspection_ahead", "secret_content", "plain", re.compile(_AHEAD), "删除检查的时间、对象等安排，检查结束后再发布结果",
+                    "提前公布突击检查、暗访的时间或安排，属未公开的工作秘密", None, 0, contains("突击", "突查", "暗访", "飞行检查")),
+        PatternRule("restricted_topic.casualties", "restricted_topic", "plain", _casualties()[0],
+                    "确认伤亡、案件数字已获应急、公安等主管部门或本单位同意", "灾情/案件数据需经单位同意后发布", None, 0, None, find_casualties),
         PatternRule(
             "format.repeated_punctuation", "format", "plain",
             re.compile(r"[,。、;:]{2,}|([?!])\1+"),
@@ -292,42 +324,6 @@ def rules() -> tuple[PatternRule, ...]:
     )
 
 
-#: Pairs checked by the bracket rule, in the plain view (full-width forms are already folded).
-_PAIRS = {")": "(", "]": "[", "}": "{", "】": "【", "》": "《", "”": "“", "’": "‘", "」": "「", "』": "『", "〕": "〔", "〉": "〈"}
-_OPENERS = frozenset(_PAIRS.values())
-
-
-def _bracket_findings(original: str, plain: View, category: Category) -> list[Finding]:
-    """Unbalanced brackets and quotes, paragraph by paragraph (a quote never spans a blank line)."""
-    findings = []
-    stack: list[tuple[int, str]] = []
-
-    def flag(i: int, note: str) -> None:
-        start, end = plain.span(i, i + 1)
-        findings.append(
-            Finding(start, end, original[start:end], "format", category.gate, category.severity,
-                    "format.unbalanced", "检查括号、引号是否成对", note, "pattern")
-        )
-
-    for m in _BRACKET_OR_BREAK.finditer(plain.text):
-        ch, i = m.group(), m.start()
-        if ch == "\n":
-            for j, _ in stack:
-                flag(j, "括号或引号没有闭合")
-            stack.clear()
-        elif ch in _OPENERS:
-            stack.append((i, ch))
-        elif stack and stack[-1][1] == _PAIRS[ch]:
-            stack.pop()
-        else:
-            flag(i, "多余的右括号或右引号")
-    for j, _ in stack:
-        flag(j, "括号或引号没有闭合")
-    return findings
-
-
-_BRACKET_OR_BREAK = re.compile("[\n" + re.escape("".join(_PAIRS) + "".join(_OPENERS)) + "]")
-_HAS_BRACKET = _mask("".join(_PAIRS) + "".join(_OPENERS))
 
 
 def match(original: str, views: dict[str, View], categories: dict[str, Category], ctx: Context) -> list[Finding]:
@@ -345,6 +341,8 @@ def match(original: str, views: dict[str, View], categories: dict[str, Category]
             if rule.check is not None:
                 verdict = rule.check(m, ctx)
                 if verdict is False:
+                    if rule.finder is find_urls:  # an allowed link still claims its span: nothing in it is an ID
+                        claimed.setdefault(rule.category, []).append(view.span(*m.span()))
                     continue
                 if isinstance(verdict, str):
                     name = verdict
@@ -363,7 +361,5 @@ def match(original: str, views: dict[str, View], categories: dict[str, Category]
                 Finding(start, end, original[start:end], rule.category, category.gate, category.severity,
                         name, suggestion, "pattern", note)
             )
-    plain = views["plain"]
-    if _HAS_BRACKET[plain.codes].any():
-        findings.extend(_bracket_findings(original, plain, categories["format"]))
+    findings.extend(brackets.unbalanced(original, views["plain"], categories["format"]))
     return findings
