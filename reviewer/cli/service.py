@@ -124,8 +124,11 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
     _warn_if_superuser(settings.effective_database_url)
     _record_engine_changes(settings)
     _keep_anchors(settings)
-
     from waitress import create_server
+
+    from reviewer.engine.core import load_engine
+
+    load_engine(settings).lexicon.warm_up()  # the word-boundary dictionary, before the first request
 
     from reviewer.web import create_app
 

@@ -81,7 +81,7 @@ class Engine:
         if not text.strip():
             return Report("pass", [], {})
         views = all_views(text)
-        findings = self.lexicon.match(text, views["compact"])
+        findings = self.lexicon.match(text, views["compact"], views["plain"])
         findings.extend(patterns.match(text, views, self.categories, self._context))
         findings.extend(context.political(text, views["plain"], self.categories.get("political_expression")))
         findings = context.relax(findings, views["plain"], as_of_year)

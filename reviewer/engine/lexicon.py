@@ -9,6 +9,8 @@ flagged term (旅游局) must not fire.
 
 Every term is stored in the ``compact`` view of normalize.py, the view it is matched against, so a
 lexicon author writes 加微信 and the engine also finds 加 * 微 * 信 and 加薇信's spacing variants.
+Short Chinese terms of the families in ``words.BOUNDARY_CHECK`` must also stand on jieba word
+boundaries (words.py): 加微信 fires in 请加微信 but not in 增加微信推送 (增加/微/信/推送).
 Loading is all or nothing: the first bad line raises ``LexiconError`` naming ``file:line``.
 """
 
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from reviewer.engine import words
 from reviewer.engine.findings import Finding
 from reviewer.engine.normalize import View, view
 from reviewer.vocabulary import GATES, SEVERITIES
@@ -223,16 +226,23 @@ class Lexicon:
         grouped: dict[str, list[Entry]] = {}
         for entry in entries:
             grouped.setdefault(entry.term, []).append(entry)
+        checked = False
         for term, group in grouped.items():
             seen: dict[str, Entry] = {}
             for entry in group:  # a later file (a unit's own folder) overrides an earlier entry
                 seen[entry.category] = entry
-            automaton.add_word(term, (len(term), tuple(seen.values())))
+            kept = tuple(seen.values())
+            # what is left of the hit when it straddles a word boundary; None: no check needed
+            crossed = tuple(e for e in kept if not words.needs_check(e.category, term))
+            checked |= len(crossed) < len(kept)
+            automaton.add_word(term, (len(term), kept, crossed if len(crossed) < len(kept) else None))
         for phrase in allow:  # an allow phrase equal to a term silences that term
-            automaton.add_word(phrase, (len(phrase), _ALLOW))
+            automaton.add_word(phrase, (len(phrase), _ALLOW, None))
         self._longest_allow = max(map(len, allow), default=0)
         self._automaton = automaton
         self._empty = not entries
+        self._segmenter = words.segmenter(words.user_words([*grouped, *allow])) if checked else None
+        self._boundaries = words.describe() if checked else ""  # what the check was built with
         if not self._empty:
             automaton.make_automaton()
 
@@ -254,34 +264,49 @@ class Lexicon:
         return len(self.entries)
 
     def fingerprint(self) -> str:
-        """sha256 over every entry and allow phrase: changes exactly when what is matched changes."""
+        """sha256 over every entry and allow phrase, and the word-boundary table and jieba version
+        when some term is checked: changes exactly when what is matched changes."""
         digest = hashlib.sha256()
         for e in sorted(self.entries, key=lambda e: (e.term, e.category)):
             digest.update("\t".join((e.term, e.category, e.gate, e.severity, e.suggestion or "", e.note or "")).encode())
             digest.update(b"\n")
         for phrase in sorted(self.allow):
             digest.update(b"allow\t" + phrase.encode() + b"\n")
+        digest.update(self._boundaries.encode())
         return digest.hexdigest()
 
-    def match(self, original: str, compact: View) -> list[Finding]:
-        """Findings for every term in the compact view that no allow phrase covers."""
+    def warm_up(self) -> None:
+        """Load jieba and this lexicon's user words now rather than on the first hit that needs them."""
+        if self._segmenter is not None:
+            self._segmenter.ready()
+
+    def match(self, original: str, compact: View, plain: View | None = None) -> list[Finding]:
+        """Findings for every term in the compact view that no allow phrase covers and, for the
+        families that need it, that stands on word boundaries. ``plain`` (the plain view of
+        ``original``) is built here when not given and some hit needs the check."""
         if self._empty or not compact.text:
             return []
-        hits: list[tuple[int, int, tuple[Entry, ...]]] = []
+        hits: list[_Hit] = []
         allow_starts: list[int] = []
         allow_ends: list[int] = []
-        for end, (length, payload) in self._automaton.iter(compact.text):
+        for end, (length, payload, crossed) in self._automaton.iter(compact.text):
             if payload is _ALLOW:
                 allow_starts.append(end + 1 - length)
                 allow_ends.append(end + 1)
             else:
-                hits.append((end + 1 - length, end + 1, payload))
+                hits.append((end + 1 - length, end + 1, payload, crossed))
         if allow_starts:
             reach = self._longest_allow
             hits = [h for h in hits if not _covered(h[0], h[1], allow_starts, allow_ends, reach)]
-        findings = []
-        for start, end, group in _drop_nested(hits):
-            o_start, o_end = compact.span(start, end)
+        if self._segmenter is not None:
+            hits = self._on_word_boundaries(original, compact, plain, hits)
+        findings: list[Finding] = []
+        if not hits:
+            return findings
+        # many hits: one list of positions beats a numpy scalar look-up per hit
+        positions = compact.positions.tolist() if len(hits) > 16 else compact.positions
+        for start, end, group, _ in _drop_nested(hits):
+            o_start, o_end = int(positions[start]), int(positions[end - 1]) + 1
             evidence = original[o_start:o_end]
             for entry in group:
                 findings.append(
@@ -291,6 +316,25 @@ class Lexicon:
                     )
                 )
         return findings
+
+    def _on_word_boundaries(self, original: str, compact: View, plain: View | None, hits: list[_Hit]) -> list[_Hit]:
+        """Drop the checked entries of hits that start or end inside a jieba word."""
+        text_words: words.TextWords | None = None
+        kept: list[_Hit] = []
+        for hit in hits:
+            start, end, group, crossed = hit
+            if crossed is not None:
+                if text_words is None:
+                    text_words = words.TextWords(self._segmenter, original, compact, plain)
+                if not text_words.stands(start, end):
+                    if not crossed:
+                        continue
+                    hit = (start, end, crossed, None)
+            kept.append(hit)
+        return kept
+
+
+_Hit = tuple[int, int, tuple[Entry, ...], "tuple[Entry, ...] | None"]
 
 
 def _covered(start: int, end: int, allow_starts: list[int], allow_ends: list[int], longest: int) -> bool:
@@ -303,17 +347,24 @@ def _covered(start: int, end: int, allow_starts: list[int], allow_ends: list[int
     return False
 
 
-def _drop_nested(hits: list[tuple[int, int, tuple[Entry, ...]]]) -> list[tuple[int, int, tuple[Entry, ...]]]:
+def _drop_nested(hits: list[_Hit]) -> list[_Hit]:
     """Where a term lies inside a longer term of the same category, keep only the longer one."""
     if len(hits) < 2:
         return hits
     hits.sort(key=lambda h: (h[0], -h[1]))
-    kept: list[tuple[int, int, tuple[Entry, ...]]] = []
-    reach: dict[str, int] = {}
-    for start, end, group in hits:
+    kept: list[_Hit] = []
+    reach: dict[str, int] = {}  # per category, the furthest end of a kept hit
+    for hit in hits:
+        end, group = hit[1], hit[2]
+        if len(group) == 1:  # the common case, without building a tuple
+            category = group[0].category
+            if reach.get(category, -1) < end:
+                reach[category] = end
+                kept.append(hit)
+            continue
         fresh = tuple(e for e in group if reach.get(e.category, -1) < end)
         for e in fresh:
-            reach[e.category] = max(reach.get(e.category, -1), end)
+            reach[e.category] = end
         if fresh:
-            kept.append((start, end, fresh))
+            kept.append((hit[0], end, fresh, None))
     return kept
