@@ -24,29 +24,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from reviewer.audit import chain as audit
 from reviewer.errors import WorkflowError, fail
 from reviewer.permissions import separation_refusal
-from reviewer.storage import (
-    Account,
-    Draft,
-    DraftVersion,
-    FindingRow,
-    Publication,
-    SignOff,
-    SignOffConsent,
-    SignOffOverride,
-    User,
-    utcnow,
-)
+from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffConsent, SignOffOverride, User, utcnow
 from reviewer.vocabulary import DECISIONS, GATE_NAMES, GATES, STATUS_NAMES, level_name
 from reviewer.workflow import lifecycle, validation
-from reviewer.workflow.access import (
-    current_version,
-    get_account,
-    get_draft,
-    participation,
-    require,
-    signing_authority,
-    signoffs_of,
-)
+from reviewer.workflow.access import current_version, get_account, get_draft, participation, require, signing_authority, signoffs_of
 from reviewer.workflow.approval import approval, signable
 from reviewer.workflow.checking import TextCheck, duty_of, review_fields
 

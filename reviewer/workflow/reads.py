@@ -13,18 +13,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.errors import fail
 from reviewer.permissions import allows
-from reviewer.storage import (
-    Account,
-    Draft,
-    DraftVersion,
-    FindingRow,
-    Publication,
-    SignOff,
-    SignOffConsent,
-    SignOffOverride,
-    Unit,
-    User,
-)
+from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffConsent, SignOffOverride, Unit, User
 from reviewer.vocabulary import GATE_NAMES, GATES, STATUS_NAMES
 from reviewer.workflow.access import roles_of, visible_unit_ids
 from reviewer.workflow.approval import approval, open_levels
