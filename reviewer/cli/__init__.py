@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "account": "reviewer.cli.accounts:account",
     "audit": "reviewer.cli.audit:audit",
     "token": "reviewer.cli.tokens:token",
+    "inspect": "reviewer.cli.inspect:inspect",
 }
 
 
