@@ -133,3 +133,17 @@ def test_the_command_writes_the_list_in_the_notices_columns(tmp_path):
                                          "检查结果", "存在的突出问题", "备注"]
     assert [c.value for c in sheet[3]][3:6] == ["沉默账号", UNIT, "不合格"]
     assert (tmp_path / "posts.jsonl").read_text(encoding="utf-8").count("\n") >= len(rows) - 2
+
+
+def test_two_worker_processes_give_the_same_result_as_one(tmp_path, engine):
+    rows = []
+    for n in range(6):
+        rows += every(2 + n % 3, f"账号{n}", until=date(2026, 11, 29 - 3 * n))
+    rows[5]["text"] = CLEAN[1] + "\n本店开业大酬宾，全场五折，加微信shop2026订购。"
+    source = history(tmp_path / "h.csv", rows)
+
+    def summary(workers: int):
+        result = inspect([source], WINDOW, engine, workers=workers)
+        return [(v.account.name, v.passed, v.problems, v.account.posts) for v in result.verdicts]
+
+    assert summary(2) == summary(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,9 @@ def _day(value: str, what: str) -> date:
               help="逐条检测结果（.jsonl），与 reviewer check 的 JSON 相同，另加 id、account、published_at")
 @click.option("--errors", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="无法检查的行（.csv：位置、原因）；默认写到报告旁的 …-errors.csv")
-def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: Path | None, errors: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="并行检测的进程数，默认为 CPU 核数；结果与 1 个进程相同")
+def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: Path | None, errors: Path | None,
+            workers: int | None) -> None:
     """检查账号历史记录（CSV、JSONL、XLSX），输出检查不合格名单、汇总与证据。"""
     import csv
     import io
@@ -54,7 +57,8 @@ def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: P
     posts_handle = posts.open("w", encoding="utf-8") if posts else None
     try:
         try:
-            result = run(inputs, window, engine, posts_out=posts_handle, progress=progress)
+            result = run(inputs, window, engine, posts_out=posts_handle, progress=progress,
+                         workers=workers or os.cpu_count() or 1)
         except ValueError as exc:
             fail(str(exc))
     finally:

@@ -7,12 +7,14 @@ stream to their output, and an account keeps counters, its timestamps and capped
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from reviewer.engine.core import Engine
+from reviewer.config import Settings
+from reviewer.engine.core import Engine, load_engine
+from reviewer.engine.findings import Report
 from reviewer.inspection.accounts import Account, Rules, Verdict, Window, default_rules, verdict
 from reviewer.inspection.records import BadRow, Record, read
 
@@ -33,20 +35,80 @@ def post_result(record: Record, report: dict) -> dict:
             "kind": record.kind, **report}
 
 
+#: Records sent to a worker process at a time, and how many such chunks may be in flight per worker.
+CHUNK = 200
+AHEAD = 2
+_worker_engine: Engine | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker_engine
+    _worker_engine = load_engine(settings)
+
+
+def _review_chunk(chunk: list[Record]) -> list[Report]:
+    assert _worker_engine is not None
+    return [_review(_worker_engine, record) for record in chunk]
+
+
+def _review(engine: Engine, record: Record) -> Report:
+    return engine.review(record.text, kind=record.kind, duty=record.unit or None, as_of_year=record.published_at.year)
+
+
+def _chunks(items: Iterable[Record | BadRow]) -> Iterator[list[Record | BadRow]]:
+    chunk: list[Record | BadRow] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _reviewed(items: Iterable[Record | BadRow], engine: Engine, workers: int) -> Iterator[tuple[Record | BadRow, Report | None]]:
+    """Each item with its report, in input order; with workers > 1 the reviews run in that many processes.
+
+    Chunks are submitted a few at a time, so memory stays flat, and results come back in order, so
+    the accounts see the same records in the same order whatever the number of workers.
+    """
+    if workers <= 1:
+        for item in items:
+            yield item, (_review(engine, item) if isinstance(item, Record) else None)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(engine.settings,)) as pool:
+        pending: deque = deque()
+        for chunk in _chunks(items):
+            records = [item for item in chunk if isinstance(item, Record)]
+            pending.append((chunk, pool.submit(_review_chunk, records)))
+            while len(pending) > workers * AHEAD:
+                yield from _merge(*pending.popleft())
+        while pending:
+            yield from _merge(*pending.popleft())
+
+
+def _merge(chunk: list[Record | BadRow], future) -> Iterator[tuple[Record | BadRow, Report | None]]:
+    reports = iter(future.result())
+    for item in chunk:
+        yield item, (next(reports) if isinstance(item, Record) else None)
+
+
 def inspect(paths: Iterable[Path], window: Window, engine: Engine, *, rules: Rules | None = None,
-            posts_out: IO[str] | None = None, progress: Callable[[Iterable], Iterable] = lambda it: it) -> Inspection:
-    """Review every record of ``paths`` and judge every account over ``window``."""
+            posts_out: IO[str] | None = None, progress: Callable[[Iterable], Iterable] = lambda it: it,
+            workers: int = 1) -> Inspection:
+    """Review every record of ``paths`` and judge every account over ``window`` (results identical for any ``workers``)."""
     rules = rules or default_rules()
     result = Inspection(window)
     accounts: dict[str, Account] = {}
-    for item in progress(read(list(paths))):
+    for item, report in _reviewed(progress(read(list(paths))), engine, workers):
         if isinstance(item, BadRow):
             result.bad_rows.append(item)
             continue
         result.records += 1
         account = accounts.setdefault(item.account, Account(item.account))
-        report = engine.review(item.text, kind=item.kind, duty=item.unit or None,
-                               as_of_year=item.published_at.year)
         account.observe(item, report, window, rules)
         if posts_out is not None and window.start <= item.published_at < window.end:
             posts_out.write(json.dumps(post_result(item, report.to_dict()), ensure_ascii=False) + "\n")
