@@ -48,7 +48,7 @@ class Settings:
     allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS
     classifier_enabled: bool = True
     classifier_labels: dict[str, tuple[str, ...]] = field(
-        default_factory=lambda: {"post": ("off_topic", "entertainment"), "reply": ("rude",)}
+        default_factory=lambda: {"post": ("commercial", "off_topic", "entertainment"), "reply": ("commercial", "rude")}
     )
     model_path: Path | None = None
     session_cookie_secure: bool = False

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import scipy.sparse as sp
 from click.testing import CliRunner
 
 from reviewer.cli import main
@@ -15,17 +16,30 @@ from reviewer.engine.classifier import KIND_MARK, LABELS, Classifier, CorpusErro
 from reviewer.engine.training import fit, load_corpus, read_jsonl
 
 pytestmark = pytest.mark.slow
-CORPUS = Path(__file__).resolve().parents[1] / "models" / "corpus" / "corpus.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "models" / "corpus" / "v2"
 
 
 def small_rows(per_cell: int = 8) -> list[dict]:
-    """A few rows of every recipe in every group, so each split keeps every label and topic."""
-    cells: dict[tuple[str, str], list[dict]] = {}
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        cells.setdefault((row["group"], row["recipe"]), []).append(row)
+    """A few rows of every label of every writer (kind too), so each fold keeps every label and subject.
+
+    The writer becomes the row's ``group``, as ``load_corpus`` does for ``corpus_<writer>.jsonl``.
+    """
+    cells: dict[tuple[str, str, str], list[dict]] = {}
+    for path in sorted(CORPUS.glob("corpus_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                row["group"] = path.stem.removeprefix("corpus_")
+                cells.setdefault((row["group"], row["label"], row["kind"]), []).append(row)
     rng = random.Random(3)
     return [row for key in sorted(cells) for row in rng.sample(cells[key], min(per_cell, len(cells[key])))]
+
+
+def features(model: Classifier, texts: list[str], kinds: list[str]) -> sp.csr_matrix:
+    """The feature matrix as scikit-learn computes it: char n-gram block, then jieba word block."""
+    tfidf, word_tfidf = model.metadata["_sklearn"][:2]
+    x = tfidf.transform(model.counter.transform([KIND_MARK[k] + t for t, k in zip(texts, kinds, strict=True)]))
+    return sp.hstack([x, word_tfidf.transform(model.words.transform(list(texts)))]).tocsr()
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -58,9 +72,12 @@ def test_metadata_records_hashes_versions_thresholds_and_scores(trained: dict) -
     assert {"python", "scikit-learn", "numpy", "scipy", "joblib"} <= set(meta["versions"])
     assert set(meta["thresholds"]) == set(LABELS)
     assert all(0 < t < 1 for t in meta["thresholds"].values())
-    for part in ("cv", "test"):
-        assert set(meta[part]["labels"]) == set(LABELS)
-        assert all("f1" in m and "precision" in m and "recall" in m for m in meta[part]["labels"].values())
+    assert set(meta["cv"]["labels"]) == set(LABELS)
+    assert all("f1" in m and "precision" in m and "recall" in m for m in meta["cv"]["labels"].values())
+    # writers are the groups: leave one writer out, no held-out group (models/evaluation is the test)
+    assert meta["test"] is None
+    assert set(meta["cv_by_group"]) == set(meta["split"]["groups"]) == {"c1", "c2", "c3", "c4", "c5"}
+    assert meta["features"]["jieba_words"] is True
 
 
 def test_same_corpus_and_seed_give_the_same_model(trained: dict, tmp_path: Path) -> None:
@@ -86,12 +103,14 @@ def test_model_without_metadata_is_refused(trained: dict, tmp_path: Path) -> Non
 
 def test_fast_scoring_matches_scikit_learn() -> None:
     model = fit(small_rows(per_cell=3))
-    tfidf, svc, topic = model.metadata["_sklearn"]
+    _, _, svc, topic = model.metadata["_sklearn"]
+    assert model.words is not None
     for text, kind in (("宝宝们～今天也要乖乖交税哦", "post"), ("请自行查询，别问了。", "reply"),
-                       ("ＡＢＣ全角字母与半角abc", "post")):
-        x = tfidf.transform(model.counter.transform([KIND_MARK[kind] + text]))
+                       ("ＡＢＣ全角字母与半角abc", "post"), ("本店全场八折，满100元减20元", "post")):
+        x = features(model, [text], [kind])
         assert model.margins(text, kind).classes == pytest.approx(svc.decision_function(x)[0], abs=1e-5)
         cols, w = model._vector(text, kind)
+        assert len(cols) == x.nnz
         topic_margins = w @ model.topic_coef[:, cols].T + model.topic_intercept
         assert topic_margins == pytest.approx(topic.decision_function(x)[0], abs=1e-5)
 

@@ -14,7 +14,7 @@ from reviewer.cli.common import fail, refuse
 
 #: Who the audit trail names for a model change made by ``reviewer train``.
 TRAIN_ACTOR = "reviewer train"
-LABEL_NAMES = {"ok": "正常", "off_topic": "离题", "entertainment": "娱乐化", "rude": "雷人雷语"}
+LABEL_NAMES = {"ok": "正常", "commercial": "商业广告", "off_topic": "离题", "entertainment": "娱乐化", "rude": "雷人雷语"}
 
 
 def _package_dir(name: str) -> Path:
@@ -93,9 +93,13 @@ def train(corpus_dir: Path | None, out_dir: Path | None, feedback_file: Path | N
              f"训练 {metadata['split']['train_rows']} 条，留出测试 {metadata['split']['test_rows']} 条。"]
     if before is not None:
         lines += _metrics_table("反馈前 · 交叉验证", before.metadata["cv"])
-        lines += _metrics_table("反馈前 · 留出测试集", before.metadata["test"])
-    lines += _metrics_table("交叉验证（分组 5 折）", metadata["cv"])
-    lines += _metrics_table("留出测试集（不参与训练与阈值选择）", metadata["test"])
+        if before.metadata.get("test"):
+            lines += _metrics_table("反馈前 · 留出测试集", before.metadata["test"])
+    lines += _metrics_table(f"交叉验证（分组 {metadata['split']['cv_folds']} 折）", metadata["cv"])
+    if metadata["test"] is not None:
+        lines += _metrics_table("留出测试集（不参与训练与阈值选择）", metadata["test"])
+    else:
+        lines.append("留出测试集：无（按写作者分组交叉验证，全部语料参与训练；独立评估请用 reviewer eval models/evaluation --engine）")
     if feedback_rows:
         after = Classifier.load(out_dir)
         old, new = _feedback_accuracy(before, feedback_rows), _feedback_accuracy(after, feedback_rows)

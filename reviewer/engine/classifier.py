@@ -1,7 +1,7 @@
-"""The tone-and-topic classifier: off-topic posts, over-entertaining posts, rude replies.
+"""The tone-and-topic classifier: advertising, off-topic posts, over-entertaining posts, rude replies.
 
-These three problems are a topic or a tone, not a word, so no lexicon finds them. A linear
-model over character n-grams scores each text; an account's duty (its department) steers the
+These problems are a topic or a tone, not a word, so no lexicon finds them all. A linear
+model over character 1-2 grams and jieba words scores each text; an account's duty (its department) steers the
 off-topic judgement through a second linear model that names the department a text belongs to.
 Loading with the hash check and the explanations live here; training and evaluation live in
 ``training``, which writes the metadata this module checks.
@@ -23,14 +23,20 @@ import numpy as np
 
 from reviewer.engine.chargrams import CharGramCounter, decode, normalize
 from reviewer.engine.findings import Finding
+from reviewer.engine.wordgrams import whole_word_phrases
 from reviewer.errors import ReviewerError
 from reviewer.vocabulary import KINDS
 
-LABELS: tuple[str, ...] = ("off_topic", "entertainment", "rude")
+LABELS: tuple[str, ...] = ("commercial", "off_topic", "entertainment", "rude")
 CLASSES: tuple[str, ...] = ("ok", *LABELS)
 #: which labels are judged for which kind of text unless the caller says otherwise
-DEFAULT_JUDGED: dict[str, tuple[str, ...]] = {"post": ("off_topic", "entertainment"), "reply": ("rude",)}
+DEFAULT_JUDGED: dict[str, tuple[str, ...]] = {"post": ("commercial", "off_topic", "entertainment"),
+                                              "reply": ("commercial", "rude")}
 LABEL_TEXT: dict[str, dict[str, str]] = {
+    "commercial": {
+        "name": "商业广告（为商家、产品或服务招揽生意）",
+        "suggestion": "政务账号不得发布商业广告或为企业招揽生意；请删除促销、招生、租售、贷款等商业推广内容及广告尾注。",
+    },
     "off_topic": {
         "name": "功能定位不清（与本单位职责无关）",
         "suggestion": "政务账号应发布与本单位职责相关的政务信息；请删除或改写与职能无关的内容，确需转发的请说明与本单位工作的关联。",
@@ -52,6 +58,9 @@ FEEDBACK_WEIGHT = 3.0
 #: reviewer decision -> the label the text gets (None: the label the reviewer gave)
 DECISION_LABEL: dict[str, str | None] = {"confirmed": None, "missed": None, "false_alarm": "ok"}
 CV_FOLDS = 5
+#: jieba word unigrams beside the character n-grams (chosen by leave-one-writer-out CV): False for
+#: none, True for jieba's cut (HMM off), "dict" for the corpus's jieba words scanned with Aho-Corasick
+WORD_FEATURES: bool | str = "dict"
 #: the share of clean cross-validation examples a label's threshold may flag
 MAX_FALSE_ALARMS = 0.01
 #: texts with fewer letters (CJK or Latin) carry too little evidence for a tone or topic finding
@@ -62,9 +71,8 @@ NGRAM_MAX = 2
 REGULARIZATION_C = 1.0
 TOPIC_C = 1.0
 MODEL_NAME = "classifier.joblib"
-_EDGE_PUNCTUATION = " \t\n，。、；：！？,.;:!?\"'“”‘’（）()【】"
 _UNSET = object()
-_LETTER = re.compile(r"[^\W\d_]")
+_LETTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 
@@ -155,6 +163,10 @@ class Classifier:
     def __init__(self, state: dict, metadata: dict | None = None):
         self.counter: CharGramCounter = state["counter"]
         self.idf: np.ndarray = state["idf"]
+        #: optional jieba word block (absent in models trained on character n-grams alone)
+        self.words = state.get("words")
+        self.word_idf: np.ndarray | None = state.get("word_idf")
+        self._n_chars = len(self.counter.vocabulary_)
         self.coef: np.ndarray = state["coef"]
         self.intercept: np.ndarray = state["intercept"]
         self.classes: tuple[str, ...] = tuple(state["classes"])
@@ -211,7 +223,15 @@ class Classifier:
         cols, counts = self.counter.lookup(KIND_MARK[kind] + text)
         weights = (1.0 + np.log(counts)) * np.take(self.idf, cols)
         norm = np.sqrt(weights @ weights)
-        return cols, weights / norm if norm else weights
+        weights = weights / norm if norm else weights
+        if self.words is None:
+            return cols, weights
+        # the word block is weighted and normalised on its own, as its own TfidfTransformer does
+        wcols, wcounts = self.words.lookup(text)
+        wweights = (1.0 + np.log(wcounts)) * np.take(self.word_idf, wcols)
+        wnorm = np.sqrt(wweights @ wweights)
+        wweights = wweights / wnorm if wnorm else wweights
+        return np.concatenate([cols, wcols + self._n_chars]), np.concatenate([weights, wweights])
 
     def margins(self, text: str, kind: str = "post", duty: str | None = None) -> Margins:
         """Decision values before calibration (what Platt scaling is fitted on)."""
@@ -235,7 +255,9 @@ class Classifier:
         split = None
         if steering is not None:
             allowed = [i for i, t in enumerate(self.topic_classes) if t in steering[1]]
-            foreign = [i for i, t in enumerate(self.topic_classes) if t not in steering[1] and t in _duties()]
+            # a generalist's own topics (township, government office) are every account's business
+            foreign = [i for i, t in enumerate(self.topic_classes) if t not in steering[1] and t in _duties()
+                       and not _duties()[t].get("generalist")]
             split = (np.array(allowed, dtype=int), np.array(foreign, dtype=int)) if foreign else None
         if len(self._splits) > 1024:
             self._splits = {}
@@ -262,9 +284,9 @@ class Classifier:
         text: str,
         kind: str = "post",
         duty: str | None = None,
-        judged: tuple[str, ...] = ("off_topic", "entertainment"),
+        judged: tuple[str, ...] = DEFAULT_JUDGED["post"],
     ) -> tuple[dict[str, float], list[Finding]]:
-        """Return ({"off_topic": p, "entertainment": p, "rude": p}, findings for judged labels)."""
+        """Return ({label: p for every label}, findings for the judged labels)."""
         unknown = [label for label in judged if label not in LABELS]
         if unknown:
             raise ValueError(f"未知的分类标签：{'、'.join(unknown)}")
@@ -287,10 +309,10 @@ class Classifier:
         p, t = whole.probs[label], self.thresholds.get(label, 0.5)
         quoted = "".join(f"「{w}」" for w in words) or "（无明显关键词，依据整体语气判断）"
         if use_duty:
-            note = (f"{info['name']}：内容更接近「{part.duty_topic}」方面的工作，与本账号职责（{duty}）不符；"
+            note = (f"{info['name']}：分类模型判断内容更接近「{part.duty_topic}」方面的工作，与本账号职责（{duty}）不符；"
                     f"概率 {p:.2f}（阈值 {t:.2f}）。推高得分的词语：{quoted}")
         else:
-            note = f"{info['name']}：概率 {p:.2f}（阈值 {t:.2f}）。推高得分的词语：{quoted}"
+            note = f"{info['name']}：分类模型判断，概率 {p:.2f}（阈值 {t:.2f}）。推高得分的词语：{quoted}"
         return Finding(start, end, text[start:end], label, "policy", "review", f"classifier.{label}",
                        info["suggestion"], "classifier", note)
 
@@ -305,10 +327,12 @@ class Classifier:
         return _trim(text, 0, len(text))
 
     def top_phrases(self, text: str, kind: str, label: str, topic: str | None = None, k: int = 5) -> list[str]:
-        """The phrases whose n-grams pushed the text most towards the label (or the foreign topic).
+        """The whole jieba words that pushed the text most towards the label (or the foreign topic).
 
-        The strongest n-grams are found in the text and overlapping ones merged, so reviewers
-        read 「么么哒～」 rather than 「么么哒」「么哒～」.
+        Each feature's push (weight × tf-idf) goes to the words it occurs in: a word feature to
+        that word, a character n-gram spread over its characters. The strongest words are named,
+        and neighbouring strong words are joined (so 「么么哒」, not 「么」「哒」); a phrase is
+        always made of whole words, never a fragment such as 「相关部」.
         """
         cols, w = self._vector(text, kind)
         if topic is not None:
@@ -318,30 +342,22 @@ class Classifier:
         folded = normalize(text)
         if len(folded) != len(text):
             folded = text
-        spans: list[list[float]] = []
-        for i in np.argsort(-push)[: 3 * k]:
-            gram = decode(int(self.counter.vocabulary_[cols[i]]))
-            at = folded.find(gram)
-            if push[i] <= 0 or at < 0 or not gram.strip(_EDGE_PUNCTUATION):
-                continue
-            spans.append([at, at + len(gram), float(push[i])])
-        merged: list[list[float]] = []
-        for start, end, weight in sorted(spans):
-            if merged and start < merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-                merged[-1][2] += weight
+        pushes = []
+        for i in np.flatnonzero(push > 0):
+            col = int(cols[i])
+            if col < self._n_chars:
+                pushes.append((decode(int(self.counter.vocabulary_[col])), False, float(push[i])))
             else:
-                merged.append([start, end, weight])
-        phrases = []
-        for start, end, _ in sorted(merged, key=lambda m: -m[2]):
-            phrase = text[int(start):int(end)].strip(_EDGE_PUNCTUATION)
-            if phrase and phrase not in phrases:
-                phrases.append(phrase)
-        return phrases[:k]
+                pushes.append((self.words.words_[col - self._n_chars], True, float(push[i])))
+        return whole_word_phrases(text, folded, pushes, k)
 
 
 def _has_evidence(text: str) -> bool:
-    """At least MIN_LETTERS letters (CJK or Latin); stops counting once it has them."""
+    """At least MIN_LETTERS Chinese characters; stops counting once it has them.
+
+    The model learnt Chinese prose: a phone number and a URL with four characters around them
+    (手机…，访问 http://…) is the patterns' business, not a tone or topic judgement.
+    """
     return sum(1 for _ in itertools.islice(_LETTER.finditer(text), MIN_LETTERS)) >= MIN_LETTERS
 
 

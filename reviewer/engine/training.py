@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -39,14 +41,20 @@ from reviewer.engine.classifier import (
     TEST_GROUPS,
     THRESHOLD_GRID,
     TOPIC_C,
+    WORD_FEATURES,
     Classifier,
     CorpusError,
     Margins,
     Scored,
     _cached_default,
+    _duties,
     sha256_file,
 )
+from reviewer.engine.wordgrams import DictWordCounter, WordCounter
 from reviewer.vocabulary import KINDS
+
+#: corpus_<writer>.jsonl: the writer is the cross-validation group (leave one writer out)
+_WRITER_FILE = re.compile(r"^corpus_(\w+)$")
 
 # --------------------------------------------------------------------------- corpus
 
@@ -97,10 +105,12 @@ def load_corpus(folder: Path) -> tuple[list[dict], str]:
     rows: list[dict] = []
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        writer = _WRITER_FILE.match(path.stem)
         for row in read_jsonl(path):
             if not row.get("group"):
-                # rows without a group are split by a stable hash of their text
-                row["group"] = f"h{int(hashlib.sha1(row['text'].encode()).hexdigest(), 16) % 6}"
+                # a writer's file is its group; other rows are split by a stable hash of their text
+                row["group"] = (writer.group(1) if writer else
+                                f"h{int(hashlib.sha1(row['text'].encode()).hexdigest(), 16) % 6}")
             rows.append(row)
     return rows, digest.hexdigest()
 
@@ -129,29 +139,50 @@ def _marked(rows: Sequence[dict]) -> list[str]:
     return [KIND_MARK[r["kind"]] + r["text"] for r in rows]
 
 
-def fit(rows: Sequence[dict], seed: int = 0) -> Classifier:
+def subject_of(row: dict) -> str | None:
+    """Whose business the content is: ``subject`` (v2), else the v1 ``topic``."""
+    return row.get("subject") or (row.get("topic") if "subject" not in row else None)
+
+
+def by_duty(row: dict) -> bool:
+    """Off-topic only because of the account (v1 ``basis: duty``; v2 subject another department)."""
+    if row.get("basis") == "duty":
+        return True
+    subject = row.get("subject")
+    return (row["label"] == "off_topic" and subject is not None and subject in _duties()
+            and subject != row.get("department"))
+
+
+def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES) -> Classifier:
     """Fit features, the label model and the department model on rows (uncalibrated).
 
-    Rows marked ``basis: duty`` are off-topic only because of their account, so they teach the
-    department model and not the text-only label model.
+    Rows that are off-topic only because of their account (``by_duty``) teach the department
+    model and not the text-only label model.
     """
     counter = CharGramCounter(max_n=NGRAM_MAX, min_df=2).fit(_marked(rows))
     counts = counter.transform(_marked(rows))
     tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
     x = tfidf.transform(counts).tocsr()
+    word_counter, word_tfidf = None, None
+    if words:
+        texts = [r["text"] for r in rows]
+        word_counter = (DictWordCounter if words == "dict" else WordCounter)(min_df=2).fit(texts)
+        word_counts = word_counter.transform(texts)
+        word_tfidf = TfidfTransformer(sublinear_tf=True).fit(word_counts)
+        x = sp.hstack([x, word_tfidf.transform(word_counts)]).tocsr()
     weights = np.array([FEEDBACK_WEIGHT if r.get("group") == FEEDBACK_GROUP else 1.0 for r in rows])
-    label_idx = [i for i, r in enumerate(rows) if r.get("basis") != "duty"]
+    label_idx = [i for i, r in enumerate(rows) if not by_duty(r)]
     labels = [rows[i]["label"] for i in label_idx]
     missing = [c for c in CLASSES if c not in labels]
     if missing:
         raise CorpusError(f"训练数据缺少以下标签的样本：{'、'.join(missing)}")
     model = LinearSVC(C=REGULARIZATION_C, random_state=seed)
     model.fit(x[label_idx], labels, sample_weight=weights[label_idx])
-    topic_idx = [i for i, r in enumerate(rows)
-                 if r.get("topic") and r["kind"] == "post" and r["label"] in ("ok", "off_topic")]
-    topics = [rows[i]["topic"] for i in topic_idx]
+    topic_idx = [i for i, r in enumerate(rows) if subject_of(r) and r["kind"] == "post"
+                 and (r["label"] in ("ok", "off_topic") or "subject" in r)]
+    topics = [subject_of(rows[i]) for i in topic_idx]
     if len(set(topics)) < 2:
-        raise CorpusError("训练数据缺少 topic 字段（至少两个部门主题），无法建立账号职责模型")
+        raise CorpusError("训练数据缺少 subject 字段（至少两个部门主题），无法建立账号职责模型")
     topic = LinearSVC(C=TOPIC_C, random_state=seed)
     topic.fit(x[topic_idx], topics, sample_weight=weights[topic_idx])
     state = {
@@ -164,7 +195,10 @@ def fit(rows: Sequence[dict], seed: int = 0) -> Classifier:
         "topic_intercept": topic.intercept_.astype(np.float64),
         "topic_classes": [str(c) for c in topic.classes_],
     }
-    return Classifier(state, {"_sklearn": (tfidf, model, topic)})
+    if words:
+        state["words"] = word_counter
+        state["word_idf"] = word_tfidf.idf_.astype(np.float64)
+    return Classifier(state, {"_sklearn": (tfidf, word_tfidf, model, topic)})
 
 
 def fit_platt(rows: Sequence[dict], margins: Sequence[Margins], classes: Sequence[str]) -> dict:
@@ -173,7 +207,7 @@ def fit_platt(rows: Sequence[dict], margins: Sequence[Margins], classes: Sequenc
     Fitted on cross-validated decision values, so the scaling learns how far to trust the
     model on fragments it has not seen.
     """
-    keep = [i for i, r in enumerate(rows) if r.get("basis") != "duty"]
+    keep = [i for i, r in enumerate(rows) if not by_duty(r)]
     platt = []
     for k, name in enumerate(classes):
         x = np.array([[margins[i].classes[k]] for i in keep])
@@ -263,12 +297,10 @@ def calibration_error(rows: Sequence[dict], probs: Sequence[dict[str, float]], b
     """Expected calibration error per label (one-vs-rest, equal-width bins)."""
     out = {}
     for label in LABELS:
-        p = np.array([q[label] for q in probs])
-        y = np.array([r["label"] == label for r in rows], dtype=float)
+        p, y = np.array([q[label] for q in probs]), np.array([r["label"] == label for r in rows], dtype=float)
         which = np.minimum((p * bins).astype(int), bins - 1)
-        ece = sum(abs(p[which == b].mean() - y[which == b].mean()) * np.mean(which == b)
-                  for b in range(bins) if np.any(which == b))
-        out[label] = round(float(ece), 4)
+        out[label] = round(float(sum(abs(p[which == b].mean() - y[which == b].mean()) * np.mean(which == b)
+                                     for b in range(bins) if np.any(which == b))), 4)
     return out
 
 
@@ -285,8 +317,12 @@ def train(
     out_dir: Path,
     seed: int = 0,
     progress: Callable[[Iterable], Iterable] = lambda it: it,
+    words: bool | str = WORD_FEATURES,
 ) -> dict:
-    """Cross-validate, choose thresholds, fit on the training split, test, save; return metadata."""
+    """Cross-validate, choose thresholds, fit on the training split, test, save; return metadata.
+
+    v2 has one group per writer and no held-out group: CV leaves one writer out, the final fit
+    uses every row, and the independent test is models/evaluation."""
     rows, corpus_sha = load_corpus(corpus_dir)
     test = [r for r in rows if r["group"] in TEST_GROUPS]
     train_rows = [r for r in rows if r["group"] not in TEST_GROUPS]
@@ -294,36 +330,37 @@ def train(
     cv_rows = [r for r in train_rows if r["group"] != FEEDBACK_GROUP]
     groups = [r["group"] for r in cv_rows]
     folds = min(CV_FOLDS, len(set(groups)))
-    if folds < 2 or not test:
-        raise CorpusError("语料分组不足：交叉验证至少需要两个分组，且需要测试分组 " + "、".join(TEST_GROUPS))
+    if folds < 2:
+        raise CorpusError("语料分组不足：交叉验证至少需要两个分组")
     oof: list[Margins | None] = [None] * len(cv_rows)
     classes: tuple[str, ...] = ()
     splits = list(GroupKFold(n_splits=folds).split(cv_rows, groups=groups))
     for train_idx, val_idx in progress(splits):
-        model = fit([cv_rows[i] for i in train_idx] + feedback, seed)
+        model = fit([cv_rows[i] for i in train_idx] + feedback, seed, words)
         classes = model.classes
         for i in val_idx:
             r = cv_rows[i]
             oof[i] = model.margins(r["text"], r["kind"], r.get("department"))
     calibration = fit_platt(cv_rows, oof, classes)
-    final = fit(train_rows, seed)
+    final = fit(train_rows, seed, words)
     final.state.update(calibration)
     final = Classifier(final.state)
     thresholds, duty_shift = choose_thresholds(cv_rows, [final.calibrate(m) for m in oof])
     final.state["duty_platt"] = final.state["duty_platt"] + np.array([0.0, duty_shift])
     final = Classifier(final.state, {"thresholds": thresholds})
     oof_probs = [final.calibrate(m).probs for m in oof]
-    cv = metrics([r["label"] for r in cv_rows],
-                 [decide(p, r["kind"], thresholds) for p, r in zip(oof_probs, cv_rows, strict=True)])
-    test_probs = predict_rows(final, test)
-    held_out = metrics([r["label"] for r in test], [decide(p, r["kind"], thresholds)
-                                                     for p, r in zip(test_probs, test, strict=True)])
+    predicted = [decide(p, r["kind"], thresholds) for p, r in zip(oof_probs, cv_rows, strict=True)]
+    cv = metrics([r["label"] for r in cv_rows], predicted)
+    writers = sorted(set(groups))
+    by_group = {g: metrics(*zip(*[(r["label"], q) for r, q in zip(cv_rows, predicted, strict=True)
+                                  if r["group"] == g], strict=True))["labels"] for g in writers}
+    held_out = metrics([r["label"] for r in test], [decide(p, r["kind"], thresholds) for p, r in zip(
+        predict_rows(final, test), test, strict=True)]) if test else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_NAME
-    state = final.state
     tmp = model_path.with_suffix(".joblib.tmp")
-    joblib.dump(state, tmp, compress=3)
+    joblib.dump(final.state, tmp, compress=3)
     tmp.replace(model_path)
     metadata = {
         "model_file": MODEL_NAME,
@@ -335,10 +372,14 @@ def train(
         "seed": seed,
         "versions": library_versions(),
         "features": {"char_ngrams": [1, NGRAM_MAX], "min_df": 2, "tf": "sublinear", "idf": "smooth",
-                     "vocabulary": int(len(final.counter.vocabulary_))},
+                     "vocabulary": int(len(final.counter.vocabulary_)),
+                     "jieba_words": bool(words), "jieba_hmm": False,
+                     "word_counting": {True: "jieba cut", "dict": "dictionary scan (Aho-Corasick)"}.get(words),
+                     "word_vocabulary": int(len(final.words.words_)) if final.words is not None else 0},
         "model": {"type": "LinearSVC (one-vs-rest) + Platt scaling", "C": REGULARIZATION_C,
                   "classes": list(final.classes), "topic_classes": list(final.topic_classes)},
-        "split": {"test_groups": list(TEST_GROUPS), "cv_folds": folds, "cv": "GroupKFold by fragment pool",
+        "split": {"test_groups": list(TEST_GROUPS) if test else [], "cv_folds": folds, "groups": writers,
+                  "cv": "GroupKFold by fragment pool" if test else "GroupKFold by writer (leave one writer out)",
                   "train_rows": len(train_rows), "test_rows": len(test)},
         "judged": {k: list(v) for k, v in DEFAULT_JUDGED.items()},
         "thresholds": thresholds,
@@ -349,6 +390,7 @@ def train(
         "min_letters": MIN_LETTERS,
         "calibration": "Platt scaling per class, fitted on group-out-of-fold decision values",
         "calibration_ece_cv": calibration_error(cv_rows, oof_probs),
+        "cv_by_group": by_group,
         "cv": cv,
         "test": held_out,
     }
