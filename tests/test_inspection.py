@@ -147,3 +147,18 @@ def test_two_worker_processes_give_the_same_result_as_one(tmp_path, engine):
         return [(v.account.name, v.passed, v.problems, v.account.posts) for v in result.verdicts]
 
     assert summary(2) == summary(1)
+
+
+def test_the_html_page_stands_alone(tmp_path):
+    import re
+
+    rows = every(3, "示例文旅") + every(3, "沉默账号", until=date(2026, 11, 10))
+    source = history(tmp_path / "h.csv", rows)
+    out = tmp_path / "报告.xlsx"
+    result = CliRunner().invoke(main, ["inspect", str(source), "--from", "2026-11-02", "--to", "2026-11-29",
+                                       "--out", str(out)], env={"REVIEWER_CLASSIFIER": "0"})
+    assert result.exit_code == 0, result.output
+    page = out.with_suffix(".html").read_text(encoding="utf-8")
+    assert "<svg" in page and "沉默账号" in page and "监测时间点前2周内未更新" in page
+    assert not re.search(r"(?:src|href)\s*=|@import|url\(", page), "the page must load nothing from outside"
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}  # a namespace, not a load

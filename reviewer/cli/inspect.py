@@ -28,9 +28,11 @@ def _day(value: str, what: str) -> date:
               help="逐条检测结果（.jsonl），与 reviewer check 的 JSON 相同，另加 id、account、published_at")
 @click.option("--errors", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="无法检查的行（.csv：位置、原因）；默认写到报告旁的 …-errors.csv")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="另存一份自包含的 HTML 页面（内嵌 SVG 图表，无外部资源），默认与报告同名")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="并行检测的进程数，默认为 CPU 核数；结果与 1 个进程相同")
 def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: Path | None, errors: Path | None,
-            workers: int | None) -> None:
+            html: Path | None, workers: int | None) -> None:
     """检查账号历史记录（CSV、JSONL、XLSX），输出检查不合格名单、汇总与证据。"""
     import csv
     import io
@@ -40,6 +42,7 @@ def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: P
     from reviewer.cli.common import settings
     from reviewer.engine.core import load_engine
     from reviewer.inspection.accounts import Window
+    from reviewer.inspection.page import render
     from reviewer.inspection.report import write_report
     from reviewer.inspection.run import inspect as run
 
@@ -65,6 +68,8 @@ def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: P
         if posts_handle:
             posts_handle.close()
     write_atomically(str(out), lambda fh: write_report(result, fh))
+    page = html or out.with_suffix(".html")
+    write_atomically(str(page), lambda fh: fh.write(render(result).encode("utf-8")))
     errors = errors or out.with_name(out.stem + "-errors.csv")
     if result.bad_rows:
         buffer = io.StringIO()
@@ -75,4 +80,4 @@ def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: P
     failing = sum(not v.passed for v in result.verdicts)
     click.echo(f"已检查 {len(result.verdicts)} 个账号、{result.records} 条记录：不合格 {failing} 个；"
                f"无法检查的行 {len(result.bad_rows)} 条{'（见 ' + str(errors) + '）' if result.bad_rows else ''}。"
-               f"报告：{out}", err=True)
+               f"报告：{out}、{page}", err=True)

@@ -180,6 +180,11 @@ def verdict(account: Account, window: Window, rules: Rules | None = None) -> Ver
     return Verdict(account, passed, problems, silent, not_judged)
 
 
+def problem_name(key: str, rules: Rules | None = None) -> str:
+    """A problem's name for totals across accounts (without one account's figures)."""
+    return (rules or default_rules()).wording.get(key, key).replace("{weeks}", "若干")
+
+
 def problem_shares(verdicts: list[Verdict]) -> dict[str, tuple[int, float]]:
     """Each problem's count among the failing accounts and its share of them (宝鸡: 5/18 = 27.78%)."""
     failing = [v for v in verdicts if not v.passed]

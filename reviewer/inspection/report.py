@@ -9,7 +9,7 @@ from typing import IO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from reviewer.inspection.accounts import Verdict, pass_rate, problem_shares
+from reviewer.inspection.accounts import Verdict, pass_rate, problem_name, problem_shares
 from reviewer.inspection.run import Inspection
 
 #: 宝鸡's 检查不合格名单 columns, in order (004).
@@ -63,9 +63,8 @@ def _summary_sheet(book: Workbook, inspection: Inspection) -> None:
         sheet.append([platform, len(group), sum(v.passed for v in group), f"{pass_rate(group):.2f}%"])
     sheet.append([])
     sheet.append(["存在的突出问题", "不合格账号数", "占不合格账号的比例"])
-    wording = {key: text for v in failing for key, text, _ in v.problems}
     for key, (count, share) in problem_shares(verdicts).items():
-        sheet.append([wording.get(key, key), count, f"{share:.2f}%"])
+        sheet.append([problem_name(key), count, f"{share:.2f}%"])
     sheet.column_dimensions["A"].width = 36
 
 
