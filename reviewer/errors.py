@@ -65,3 +65,16 @@ def unstorable_character(text: str) -> str | None:
         if 0xD800 <= code <= 0xDFFF:
             return f"第 {position} 个字符是无法编码的代理字符（U+{code:04X}）"
     return None
+
+
+def strings_in(value: object):
+    """Every string inside a JSON-like value (dict keys included), for the check above."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings_in(key)
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)

@@ -273,3 +273,22 @@ def r3(api_as):
 def publisher(api_as):
     """The API as publisher1 (publisher)."""
     return api_as("publisher1")
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch, tmp_path: Path):
+    """``cli(*args, input=None)``: run a reviewer command against the test database."""
+    for name in ("REVIEWER_CONFIG", "REVIEWER_SECRET_KEY", "REVIEWER_LEXICON_DIRS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("REVIEWER_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REVIEWER_INSTANCE", str(tmp_path / "instance"))
+
+    def run(*args: str, input: str | None = None):
+        from click.testing import CliRunner
+
+        from reviewer.cli import main
+
+        return CliRunner().invoke(main, list(args), input=input)
+
+    return run

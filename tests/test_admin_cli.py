@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from conftest import TEST_AUDIT_KEY
 from sqlalchemy import func, select
 
 from reviewer.admin.security import verify_password
 from reviewer.audit.chain import AuditEntry, verify
-from reviewer.cli import main
 from reviewer.storage import Account, ApiToken, Unit, User, UserRole, UserUnit, make_engine, make_session_factory
-
-
-@pytest.fixture
-def cli(db_url: str, monkeypatch, tmp_path: Path):
-    """``cli(*args, input=None)``: run a reviewer command against the test database."""
-    for name in ("REVIEWER_CONFIG", "REVIEWER_SECRET_KEY", "REVIEWER_LEXICON_DIRS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("REVIEWER_AUDIT_KEY", TEST_AUDIT_KEY)
-    monkeypatch.setenv("REVIEWER_INSTANCE", str(tmp_path / "instance"))
-
-    def run(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input)
-
-    return run
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_three_level_account_needs_three_distinct_reviewers(editor, r1, r2, r3, 
 def test_level_beyond_the_accounts_review_levels_is_refused(editor, r2):
     draft_id = editor.submitted_draft(account="示例文旅微博")  # one level
     response = r2.sign(draft_id, 1, 2, "political")
-    assert response.status_code == 422
+    assert response.status_code == 409 and response.get_json()["error"] == "no_such_level"
 
 
 def test_publish_with_four_of_five_gates_is_409(editor, r2, r3, publisher):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from audit_helpers import triggers_off
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -51,18 +52,6 @@ def chain(engine: Engine) -> Engine:
     """A database holding a valid chain of six entries."""
     write_entries(engine, 6)
     return engine
-
-
-def triggers_off(conn) -> None:
-    """What an attacker with admin rights does first: get the append-only triggers out of the way.
-
-    On PostgreSQL only for this transaction (the test schema is shared by the process's tests).
-    """
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        conn.execute(text("DROP TRIGGER audit_entries_no_update"))
-        conn.execute(text("DROP TRIGGER audit_entries_no_delete"))
 
 
 @pytest.fixture

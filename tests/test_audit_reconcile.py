@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from audit_helpers import triggers_off
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -14,14 +15,6 @@ from reviewer.cli import main
 from reviewer.config import Settings
 
 KEY = "test-audit-key-not-for-production"
-
-
-def triggers_off(conn) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        conn.execute(text("DROP TRIGGER audit_entries_no_update"))
-        conn.execute(text("DROP TRIGGER audit_entries_no_delete"))
 
 
 @pytest.fixture

@@ -11,12 +11,9 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from click.testing import CliRunner
-from conftest import TEST_AUDIT_KEY
 from sqlalchemy import select
 from webclient import csrf_token, login, sign_in
 
@@ -260,18 +257,6 @@ def blocked(session, clock) -> int:
         attempt(session, "editor1", ip=None)
     assert throttle(session, "user:editor1").blocked_until > clock.moment
     return session.scalar(select(User.id).where(User.username == "editor1"))
-
-
-@pytest.fixture
-def cli(db_url: str, monkeypatch, tmp_path: Path):
-    for name in ("REVIEWER_CONFIG", "REVIEWER_SECRET_KEY", "REVIEWER_LEXICON_DIRS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("REVIEWER_AUDIT_KEY", TEST_AUDIT_KEY)
-    monkeypatch.setenv("REVIEWER_INSTANCE", str(tmp_path / "instance"))
-    from reviewer.cli import main
-
-    return lambda *args: CliRunner().invoke(main, list(args))
 
 
 def test_user_unlock_lifts_the_block_on_record(session, blocked, cli):

@@ -80,6 +80,9 @@ SCHEMAS: dict[str, dict] = {
         "type": "object",
         "required": ["version", "level", "gate", "decision"],
         "additionalProperties": False,
+        # a return tells the author what to change: a comment with some text in it
+        "if": {"properties": {"decision": {"const": "reject"}}},
+        "then": {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": "\\S"}}},
         "properties": {
             "version": ID,
             "level": {"type": "integer", "minimum": 1, "maximum": 3},
@@ -153,6 +156,9 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     """A stable code and a Chinese sentence for the first schema violation."""
     where = ".".join(str(p) for p in error.absolute_path) or "请求体"
     kind = error.validator
+    in_then = bool(error.schema_path) and error.schema_path[0] == "then"
+    if in_then and ("comment" in error.validator_value if kind == "required" else list(error.absolute_path) == ["comment"]):
+        return "comment_required", "退回稿件时必须填写审核意见，告诉作者需要修改什么。"
     if kind == "required":
         missing = next((f for f in error.validator_value if f not in (error.instance or {})), "?")
         return "missing_field", f"缺少必填字段：{missing}。"

@@ -28,6 +28,7 @@ STATUS: dict[str, int] = {
     "already_signed": 409,
     "level_taken": 409,
     "level_not_open": 409,
+    "no_such_level": 409,
     "invalid_state": 409,
     "revision_required": 409,
     "not_publishable": 409,

@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BuildError
 
 from reviewer.config import Settings, load_settings
-from reviewer.errors import unstorable_character
+from reviewer.errors import strings_in, unstorable_character
 from reviewer.permissions import roles_for
 from reviewer.vocabulary import ROLE_NAMES, template_globals
 from reviewer.workflow.lifecycle import CONSENT_REQUIRED
@@ -298,19 +298,6 @@ def _add_headers(response: Any) -> Any:
     return response
 
 
-def _strings(value: Any) -> Any:
-    """Every string inside a JSON value (keys included)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def _refuse_unstorable_characters() -> Any:
     """Refuse NUL and lone surrogates anywhere in a request (path, query, form, JSON) before any work."""
     sources: list[tuple[str, Any]] = [("地址", request.path)]
@@ -323,7 +310,7 @@ def _refuse_unstorable_characters() -> Any:
         except RecursionError:
             body = None
         with contextlib.suppress(RecursionError):  # too deep: the API's own body check refuses it
-            sources += [("请求体", text) for text in _strings(body)]
+            sources += [("请求体", text) for text in strings_in(body)]
     for where, text in sources:
         bad = unstorable_character(text)
         if bad:

@@ -84,12 +84,12 @@ class CharGramCounter(TransformerMixin, BaseEstimator):
         return pos[hit], counts[hit]
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
-        indptr, indices, counts = [0], [], []
-        for doc in docs:
-            cols, n = self.lookup(doc)
-            indices.append(cols)
-            counts.append(n)
-            indptr.append(indptr[-1] + len(cols))
-        data = np.concatenate(counts).astype(np.float64) if counts else np.zeros(0)
-        cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
-        return sp.csr_matrix((data, cols, np.array(indptr)), shape=(len(docs), len(self.vocabulary_)))
+        return count_matrix([self.lookup(doc) for doc in docs], len(self.vocabulary_))
+
+
+def count_matrix(rows: list[tuple[np.ndarray, np.ndarray]], width: int) -> sp.csr_matrix:
+    """A CSR count matrix from each document's (column indices, counts), shared by every counter."""
+    indptr = np.cumsum([0] + [len(cols) for cols, _ in rows])
+    data = np.concatenate([n for _, n in rows]).astype(np.float64) if rows else np.zeros(0)
+    cols = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+    return sp.csr_matrix((data, cols, indptr), shape=(len(rows), width))

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from reviewer.engine.chargrams import normalize
+from reviewer.engine.chargrams import count_matrix, normalize
 
 _WORDLIKE = re.compile(r"[^\W_]")
 
@@ -90,15 +90,7 @@ class WordCounter(TransformerMixin, BaseEstimator):
         return cols, np.array([found[c] for c in cols], dtype=np.int64)
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
-        indptr, indices, counts = [0], [], []
-        for doc in docs:
-            cols, n = self.lookup(doc)
-            indices.append(cols)
-            counts.append(n)
-            indptr.append(indptr[-1] + len(cols))
-        data = np.concatenate(counts).astype(np.float64) if counts else np.zeros(0)
-        cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
-        return sp.csr_matrix((data, cols, np.array(indptr)), shape=(len(docs), len(self.words_)))
+        return count_matrix([self.lookup(doc) for doc in docs], len(self.words_))
 
 
 def whole_word_phrases(text: str, folded: str, pushes: list[tuple[str, bool, float]], k: int = 5) -> list[str]:

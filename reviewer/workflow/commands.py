@@ -193,8 +193,10 @@ def _checked_request(account: Account, request: SignOffRequest
     if request.decision not in DECISIONS:
         raise fail("invalid_input", "审核结论无效，应为 approve（通过）或 reject（退回）。")
     level = request.level
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= account.review_levels:
-        raise fail("invalid_input", f"审核级别无效：该账号实行 {account.review_levels} 级审核，级别应为 1 至 "
+    if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+        raise fail("invalid_input", "审核级别必须是正整数。")
+    if level > account.review_levels:  # a real level, but not one this account has: a conflict with its setup
+        raise fail("no_such_level", f"该账号实行 {account.review_levels} 级审核，没有第 {level} 级，级别应为 1 至 "
                                     f"{account.review_levels}。")
     comment = validation.text("comment", request.comment, required=False)
     if request.decision == "reject" and comment is None:
