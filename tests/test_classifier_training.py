@@ -76,7 +76,8 @@ def test_metadata_records_hashes_versions_thresholds_and_scores(trained: dict) -
     assert all("f1" in m and "precision" in m and "recall" in m for m in meta["cv"]["labels"].values())
     # writers are the groups: leave one writer out, no held-out group (models/evaluation is the test)
     assert meta["test"] is None
-    assert set(meta["cv_by_group"]) == set(meta["split"]["groups"]) == {"c1", "c2", "c3", "c4", "c5"}
+    writers = {path.stem.removeprefix("corpus_") for path in CORPUS.glob("corpus_*.jsonl")}
+    assert set(meta["cv_by_group"]) == set(meta["split"]["groups"]) == writers
     assert meta["features"]["jieba_words"] is True
 
 

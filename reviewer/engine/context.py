@@ -120,9 +120,10 @@ def relax(findings: Iterable[Finding], plain: View, as_of_year: int | None = Non
     """
     relaxations, _ = rules()
     as_of_year = as_of_year or document_year(plain.text)
+    by_category = {category: r for r in reversed(relaxations) for category in r.categories}
     out = []
     for finding in findings:
-        rule = next((r for r in relaxations if finding.category in r.categories), None)
+        rule = by_category.get(finding.category)
         if rule is None or finding.severity == "info":
             out.append(finding)
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 from reviewer.config import Settings, load_settings
@@ -95,15 +96,23 @@ class Engine:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Text order; one finding per span and category (a lexicon term and a pattern may agree)."""
+    """Text order; one finding per span and category (a lexicon term and a pattern may agree,
+    and then the pattern's finding is kept). Pattern findings go first into a stable sort, so
+    they lead among findings of the same span."""
+    ordered = [f for f in findings if f.source == "pattern"]
+    ordered.extend(f for f in findings if f.source != "pattern")
+    ordered.sort(key=_SPAN)
     seen: set[tuple[int, int, str]] = set()
     out = []
-    for f in sorted(findings, key=lambda f: (f.start, f.end, f.source != "pattern")):
+    for f in ordered:
         key = (f.start, f.end, f.category)
         if key not in seen:
             seen.add(key)
             out.append(f)
     return out
+
+
+_SPAN = attrgetter("start", "end")
 
 
 def _load_classifier(settings: Settings) -> Any:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 
 from reviewer.engine import words
 from reviewer.engine.findings import Finding
@@ -34,7 +35,6 @@ from reviewer.vocabulary import GATES, SEVERITIES
 
 TSV_COLUMNS = ("term", "category", "gate", "severity", "suggestion", "note")
 ALLOW_COLUMNS = ("term", "note")
-_ALLOW = object()
 
 
 class LexiconError(ValueError):
@@ -217,32 +217,57 @@ def lexicon_files(directory: Path) -> list[Path]:
 
 
 class Lexicon:
-    """All entries and allow phrases on one automaton; ``match`` turns a compact view into findings."""
+    """All entries and allow phrases on one automaton; ``match`` turns a compact view into findings.
+
+    The automaton stores an integer per term; what a hit means (its length, its entries, whether
+    they need the word-boundary check) sits in numpy tables indexed by that integer, so a text's
+    hits are settled as arrays, whatever their number: the work per hit done in Python is making
+    the finding itself.
+    """
 
     def __init__(self, entries: list[Entry], allow: list[str]) -> None:
         self.entries = entries
         self.allow = allow
-        automaton = ahocorasick.Automaton()
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         grouped: dict[str, list[Entry]] = {}
         for entry in entries:
             grouped.setdefault(entry.term, []).append(entry)
-        checked = False
+        lengths: list[int] = []
+        first_row: list[int] = []
+        row_count: list[int] = []
+        rows: list[Entry] = []  # one row per (term, category): what a hit of the term reports
+        checked: list[bool] = []  # does the row's entry need the word-boundary check?
         for term, group in grouped.items():
             seen: dict[str, Entry] = {}
             for entry in group:  # a later file (a unit's own folder) overrides an earlier entry
                 seen[entry.category] = entry
-            kept = tuple(seen.values())
-            # what is left of the hit when it straddles a word boundary; None: no check needed
-            crossed = tuple(e for e in kept if not words.needs_check(e.category, term))
-            checked |= len(crossed) < len(kept)
-            automaton.add_word(term, (len(term), kept, crossed if len(crossed) < len(kept) else None))
+            automaton.add_word(term, len(lengths))
+            lengths.append(len(term))
+            first_row.append(len(rows))
+            row_count.append(len(seen))
+            rows.extend(seen.values())
+            checked.extend(words.needs_check(e.category, term) for e in seen.values())
+        self._allow_from = len(lengths)  # ids from here on are allow phrases
         for phrase in allow:  # an allow phrase equal to a term silences that term
-            automaton.add_word(phrase, (len(phrase), _ALLOW, None))
-        self._longest_allow = max(map(len, allow), default=0)
+            if automaton.exists(phrase) and automaton.get(phrase) >= self._allow_from:
+                continue
+            automaton.add_word(phrase, len(lengths))  # replaces a term's id: that term never fires
+            lengths.append(len(phrase))
+            first_row.append(0)
+            row_count.append(0)
+        self._length = np.array(lengths, dtype=np.int64)
+        self._first_row = np.array(first_row, dtype=np.int64)
+        self._row_count = np.array(row_count, dtype=np.int64)
+        self._single = bool((self._row_count[: self._allow_from] == 1).all())
+        categories = {name: code for code, name in enumerate(sorted({e.category for e in rows}))}
+        self._row_category = np.array([categories[e.category] for e in rows], dtype=np.int64)
+        self._row_checked = np.array(checked, dtype=bool)
+        self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
         self._automaton = automaton
         self._empty = not entries
-        self._segmenter = words.segmenter(words.user_words([*grouped, *allow])) if checked else None
-        self._boundaries = words.describe() if checked else ""  # what the check was built with
+        any_checked = any(checked)
+        self._segmenter = words.segmenter(words.user_words([*grouped, *allow])) if any_checked else None
+        self._boundaries = words.describe() if any_checked else ""  # what the check was built with
         if not self._empty:
             automaton.make_automaton()
 
@@ -286,85 +311,67 @@ class Lexicon:
         ``original``) is built here when not given and some hit needs the check."""
         if self._empty or not compact.text:
             return []
-        hits: list[_Hit] = []
-        allow_starts: list[int] = []
-        allow_ends: list[int] = []
-        for end, (length, payload, crossed) in self._automaton.iter(compact.text):
-            if payload is _ALLOW:
-                allow_starts.append(end + 1 - length)
-                allow_ends.append(end + 1)
-            else:
-                hits.append((end + 1 - length, end + 1, payload, crossed))
-        if allow_starts:
-            reach = self._longest_allow
-            hits = [h for h in hits if not _covered(h[0], h[1], allow_starts, allow_ends, reach)]
+        flat = np.fromiter(chain.from_iterable(self._automaton.iter(compact.text)), dtype=np.int64)
+        if not flat.size:
+            return []
+        ids = flat[1::2]
+        ends = flat[0::2] + 1
+        starts = ends - self._length[ids]
+        is_allow = ids >= self._allow_from
+        if is_allow.any():
+            ids, starts, ends = _uncovered(ids, starts, ends, is_allow)
+            if not ids.size:
+                return []
+        # one row per hit and entry (a term in two families gives two rows)
+        if self._single:
+            rows, hit = self._first_row[ids], None
+        else:
+            counts = self._row_count[ids]
+            hit = np.repeat(np.arange(ids.size), counts)
+            rows = self._first_row[ids][hit] + np.arange(hit.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            starts, ends = starts[hit], ends[hit]
         if self._segmenter is not None:
-            hits = self._on_word_boundaries(original, compact, plain, hits)
-        findings: list[Finding] = []
-        if not hits:
-            return findings
-        # many hits: one list of positions beats a numpy scalar look-up per hit
-        positions = compact.positions.tolist() if len(hits) > 16 else compact.positions
-        for start, end, group, _ in _drop_nested(hits):
-            o_start, o_end = int(positions[start]), int(positions[end - 1]) + 1
-            evidence = original[o_start:o_end]
-            for entry in group:
-                findings.append(
-                    Finding(
-                        o_start, o_end, evidence, entry.category, entry.gate, entry.severity,
-                        entry.rule, entry.suggestion, "lexicon", entry.note,
-                    )
-                )
-        return findings
-
-    def _on_word_boundaries(self, original: str, compact: View, plain: View | None, hits: list[_Hit]) -> list[_Hit]:
-        """Drop the checked entries of hits that start or end inside a jieba word."""
-        text_words: words.TextWords | None = None
-        kept: list[_Hit] = []
-        for hit in hits:
-            start, end, group, crossed = hit
-            if crossed is not None:
-                if text_words is None:
-                    text_words = words.TextWords(self._segmenter, original, compact, plain)
-                if not text_words.stands(start, end):
-                    if not crossed:
-                        continue
-                    hit = (start, end, crossed, None)
-            kept.append(hit)
-        return kept
+            checked = self._row_checked[rows]
+            if checked.any():
+                text_words = words.TextWords(self._segmenter, original, compact, plain)
+                keep = ~checked
+                keep[checked] = text_words.stand(starts[checked], ends[checked])
+                rows, starts, ends = rows[keep], starts[keep], ends[keep]
+        rows, starts, ends = _drop_nested(self._row_category[rows], rows, starts, ends, len(compact.text))
+        positions = compact.positions
+        o_starts = positions[starts].tolist()
+        o_ends = (positions[ends - 1] + 1).tolist()
+        fields = self._row_fields
+        return [Finding(a, b, original[a:b], *fields[k]) for a, b, k in zip(o_starts, o_ends, rows.tolist(), strict=True)]
 
 
-_Hit = tuple[int, int, tuple[Entry, ...], "tuple[Entry, ...] | None"]
+def _uncovered(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, is_allow: np.ndarray) -> tuple:
+    """The term hits that lie inside no allow phrase occurrence: an allow span begins at or before
+    the hit and ends at or after it. Allow spans sorted by start, with the running furthest end."""
+    order = np.argsort(starts[is_allow], kind="stable")
+    allow_starts = starts[is_allow][order]
+    reach = np.maximum.accumulate(ends[is_allow][order])
+    terms = ~is_allow
+    ids, starts, ends = ids[terms], starts[terms], ends[terms]
+    before = np.searchsorted(allow_starts, starts, side="right") - 1
+    covered = (before >= 0) & (reach[np.maximum(before, 0)] >= ends)
+    return ids[~covered], starts[~covered], ends[~covered]
 
 
-def _covered(start: int, end: int, allow_starts: list[int], allow_ends: list[int], longest: int) -> bool:
-    """Is [start, end) inside one allow phrase occurrence? Allow spans come sorted by end."""
-    for j in range(bisect_right(allow_ends, end - 1), len(allow_ends)):
-        if allow_ends[j] > start + longest:
-            return False
-        if allow_starts[j] <= start:
-            return True
-    return False
+def _drop_nested(categories: np.ndarray, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, size: int) -> tuple:
+    """Where a term lies inside a longer term of the same family, keep only the longer one.
 
-
-def _drop_nested(hits: list[_Hit]) -> list[_Hit]:
-    """Where a term lies inside a longer term of the same category, keep only the longer one."""
-    if len(hits) < 2:
-        return hits
-    hits.sort(key=lambda h: (h[0], -h[1]))
-    kept: list[_Hit] = []
-    reach: dict[str, int] = {}  # per category, the furthest end of a kept hit
-    for hit in hits:
-        end, group = hit[1], hit[2]
-        if len(group) == 1:  # the common case, without building a tuple
-            category = group[0].category
-            if reach.get(category, -1) < end:
-                reach[category] = end
-                kept.append(hit)
-            continue
-        fresh = tuple(e for e in group if reach.get(e.category, -1) < end)
-        for e in fresh:
-            reach[e.category] = end
-        if fresh:
-            kept.append((hit[0], end, fresh, None))
-    return kept
+    Rows sorted by family, start and longest first: a row is inside an earlier one exactly when
+    its end does not pass the furthest end reached so far in its family. Families are kept apart
+    by adding ``family × (size + 1)`` to every end. The survivors come back in text order.
+    """
+    if rows.size > 1:
+        order = np.lexsort((rows, -ends, starts, categories))
+        keyed = categories[order] * (size + 1) + ends[order]
+        reached = np.empty_like(keyed)
+        reached[0] = -1
+        np.maximum.accumulate(keyed[:-1], out=reached[1:])
+        kept = order[keyed > reached]
+        kept = kept[np.lexsort((rows[kept], -ends[kept], starts[kept]))]
+        rows, starts, ends = rows[kept], starts[kept], ends[kept]
+    return rows, starts, ends

@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -160,18 +159,6 @@ class Segmenter:
                 spanned[i + 1:longest] = _ONES[: longest - i - 1]
         return [bytes(spanned), None]
 
-    def word_across(self, entry: list, block: str, k: int) -> tuple[int, int] | None:
-        """The jieba word of ``block`` that runs across position ``k`` (between characters k-1
-        and k), as (start, end); None when k is a word boundary. ``entry`` is ``block_of(block)``."""
-        if not entry[0][k]:
-            return None
-        if entry[1] is None:
-            entry[1] = self.cut(block)
-        mask = entry[1]
-        if mask[k]:
-            return None
-        return mask.rindex(1, 0, k), mask.index(1, k + 1)
-
 
 _ONES = b"\x01" * 1024
 
@@ -190,52 +177,66 @@ def user_words(terms: Iterable[str]) -> frozenset[str]:
 class TextWords:
     """Word boundaries of one text, for hits given as spans of its compact view.
 
-    The plain view (built here when the caller has none) holds the text jieba cuts. Built on the
-    first hit of a text that needs the check; blocks are looked up once per text.
+    The plain view (built here when the caller has none) holds the text jieba cuts. Boundaries are
+    settled for all the hits of a text at once, as arrays: only the blocks holding a hit end that
+    some dictionary word runs across are cut (and those are cached by the segmenter).
     """
 
     def __init__(self, segmenter: Segmenter, original: str, compact: View, plain: View | None) -> None:
         self._segmenter = segmenter.ready()
         plain = plain if plain is not None else view(original, "plain")
         self._text = plain.text
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        for m in _BLOCK.finditer(plain.text):
-            self._starts.append(m.start())
-            self._ends.append(m.end())
-        self._blocks: dict[int, tuple[int, str, list]] = {}
+        self._spans = [m.span() for m in _BLOCK.finditer(plain.text)]
+        self._starts = np.array([s for s, _ in self._spans], dtype=np.int64)
+        self._ends = np.array([e for _, e in self._spans], dtype=np.int64)
         # plain index of every compact character; -1 where the two views disagree (an expansion)
         at = np.minimum(np.searchsorted(plain.positions, compact.positions), max(len(plain.text) - 1, 0))
         same = plain.codes[at] == compact.codes if len(plain.text) else np.zeros(len(at), dtype=bool)
-        self._plain_at: list[int] = np.where(same, at, -1).tolist()
+        self._plain_at = np.where(same, at, -1)
 
-    def _word_across(self, p: int) -> tuple[int, int] | None:
-        """The jieba word running across plain position ``p``, in plain offsets, or None."""
-        i = bisect_right(self._starts, p) - 1
-        if i < 0 or p >= self._ends[i]:  # before the first block, or at or after the end of one
-            return None
-        found = self._blocks.get(i)
-        if found is None:
-            block = self._text[self._starts[i]:self._ends[i]]
-            found = self._blocks[i] = (self._starts[i], block, self._segmenter.block_of(block))
-        start, block, entry = found
-        if not entry[0][p - start]:  # no dictionary word runs across p: a boundary for sure
-            return None
-        word = self._segmenter.word_across(entry, block, p - start)
-        return None if word is None else (start + word[0], start + word[1])
+    def _boundaries(self, points: np.ndarray) -> np.ndarray:
+        """One flag per plain position and the end: True where a jieba word starts or ends, as far
+        as ``points`` need to know. Positions outside blocks are boundaries; so is every position
+        of a block that no dictionary word runs across; blocks where one does are cut."""
+        size = len(self._text)
+        block = np.searchsorted(self._starts, points, side="right") - 1
+        inside = (block >= 0) & (points < self._ends[np.maximum(block, 0)])
+        boundary = bytearray(b"\x01" * (size + 1))
+        spanned: bytearray | None = None
+        waiting = {}  # blocks not cut yet: cut only if a point falls where a dictionary word runs across
+        for i in np.unique(block[inside]).tolist():
+            start, end = self._spans[i]
+            entry = self._segmenter.block_of(self._text[start:end])
+            if entry[1] is not None:
+                boundary[start:end + 1] = entry[1]
+                continue
+            if spanned is None:
+                spanned = bytearray(size + 1)
+            spanned[start:end + 1] = entry[0]
+            waiting[i] = entry
+        if waiting:
+            needed = inside & np.frombuffer(spanned, dtype=np.bool_)[points]
+            for i in np.unique(block[needed]).tolist():
+                start, end = self._spans[i]
+                entry = waiting[i]
+                entry[1] = self._segmenter.cut(self._text[start:end])
+                boundary[start:end + 1] = entry[1]
+        return np.frombuffer(boundary, dtype=np.bool_)
 
-    def stands(self, start: int, end: int) -> bool:
-        """Is compact span [start, end) free of jieba words that straddle its first or last
-        character, i.e. begin outside the span and end inside it, or the other way round?
+    def stand(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """For each compact span [start, end): is it free of jieba words that straddle its first or
+        last character, i.e. begin outside the span and end inside it, or the other way round?
 
         A span that lies inside one longer word (帐户 in 银行帐户, 部份 in 大部份) stands: the
         longer word is built on the term, and jieba's dictionary holds many such misspellings.
         """
-        first, last = self._plain_at[start], self._plain_at[end - 1]
-        if first < 0 or last < 0:  # a character the views map differently: keep the hit
-            return True
-        head = self._word_across(first)
-        if head is not None and head[1] <= last:  # begins before the span, ends inside it
-            return False
-        tail = self._word_across(last + 1)
-        return tail is None or tail[0] <= first  # begins inside the span and ends after it: False
+        first, last = self._plain_at[starts], self._plain_at[ends - 1]
+        known = (first >= 0) & (last >= 0)  # a character the views map differently: keep the hit
+        first, after = np.where(known, first, 0), np.where(known, last + 1, 0)
+        boundary = self._boundaries(np.concatenate([first, after]))
+        index = np.arange(boundary.size)
+        previous = np.maximum.accumulate(np.where(boundary, index, 0))
+        following = np.minimum.accumulate(np.where(boundary, index, boundary.size)[::-1])[::-1]
+        head = ~boundary[first] & (following[first] < after)  # a word begins before, ends inside
+        tail = ~boundary[after] & (previous[after] > first)  # a word begins inside, ends after
+        return ~known | ~(head | tail)
