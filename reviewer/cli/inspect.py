@@ -54,17 +54,20 @@ def inspect(inputs: tuple[Path, ...], first: str, last: str, out: Path, posts: P
     engine = load_engine(settings())
     quiet = not sys.stderr.isatty()
 
-    def progress(items):
-        return tqdm(items, unit="条", desc="检查", disable=quiet, mininterval=0.5)
+    bar = tqdm(unit="条", desc="检查", disable=quiet, mininterval=0.5)
+
+    def progress(done: int) -> None:
+        bar.update(done - bar.n)
 
     posts_handle = posts.open("w", encoding="utf-8") if posts else None
     try:
         try:
-            result = run(inputs, window, engine, posts_out=posts_handle, progress=progress,
+            result = run(inputs, window, engine, posts_out=posts_handle, on_progress=progress,
                          workers=workers or os.cpu_count() or 1)
         except ValueError as exc:
             fail(str(exc))
     finally:
+        bar.close()
         if posts_handle:
             posts_handle.close()
     write_atomically(str(out), lambda fh: write_report(result, fh))

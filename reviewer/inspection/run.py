@@ -7,7 +7,8 @@ stream to their output, and an account keeps counters, its timestamps and capped
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -16,6 +17,7 @@ from reviewer.config import Settings
 from reviewer.engine.core import Engine, load_engine
 from reviewer.engine.findings import Report
 from reviewer.inspection.accounts import Account, Rules, Verdict, Window, default_rules, verdict
+from reviewer.inspection.escalation import Escalation, alerts, escalations
 from reviewer.inspection.records import BadRow, Record, read
 
 
@@ -27,6 +29,8 @@ class Inspection:
     verdicts: list[Verdict] = field(default_factory=list)
     bad_rows: list[BadRow] = field(default_factory=list)
     records: int = 0
+    alerts: Counter = field(default_factory=Counter)  # violation alerts per 主办单位 in this inspection
+    escalations: list[Escalation] = field(default_factory=list)  # with earlier alerts in the period
 
 
 def post_result(record: Record, report: dict) -> dict:
@@ -96,14 +100,29 @@ def _merge(chunk: list[Record | BadRow], future) -> Iterator[tuple[Record | BadR
         yield item, (next(reports) if isinstance(item, Record) else None)
 
 
+def _counted(items: Iterable, on_progress: Callable[[int], None] | None, every: int = 500) -> Iterator:
+    done = 0
+    for item in items:
+        yield item
+        done += 1
+        if on_progress is not None and done % every == 0:
+            on_progress(done)
+    if on_progress is not None:
+        on_progress(done)
+
+
 def inspect(paths: Iterable[Path], window: Window, engine: Engine, *, rules: Rules | None = None,
-            posts_out: IO[str] | None = None, progress: Callable[[Iterable], Iterable] = lambda it: it,
-            workers: int = 1) -> Inspection:
-    """Review every record of ``paths`` and judge every account over ``window`` (results identical for any ``workers``)."""
+            posts_out: IO[str] | None = None, on_progress: Callable[[int], None] | None = None,
+            workers: int = 1, earlier_alerts: Mapping[str, int] | None = None) -> Inspection:
+    """Review every record of ``paths`` and judge every account over ``window`` (results identical for any ``workers``).
+
+    ``on_progress`` is called now and then with the number of rows read so far; ``earlier_alerts``
+    are the alerts per 主办单位 of earlier inspections inside the escalation period.
+    """
     rules = rules or default_rules()
     result = Inspection(window)
     accounts: dict[str, Account] = {}
-    for item, report in _reviewed(progress(read(list(paths))), engine, workers):
+    for item, report in _reviewed(_counted(read(list(paths)), on_progress), engine, workers):
         if isinstance(item, BadRow):
             result.bad_rows.append(item)
             continue
@@ -113,4 +132,6 @@ def inspect(paths: Iterable[Path], window: Window, engine: Engine, *, rules: Rul
         if posts_out is not None and window.start <= item.published_at < window.end:
             posts_out.write(json.dumps(post_result(item, report.to_dict()), ensure_ascii=False) + "\n")
     result.verdicts = [verdict(a, window, rules) for _, a in sorted(accounts.items())]
+    result.alerts = alerts(result.verdicts, rules)
+    result.escalations = escalations(result.alerts, earlier_alerts)
     return result
