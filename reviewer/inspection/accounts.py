@@ -82,6 +82,7 @@ class Account:
     name: str
     platform: str = ""
     unit: str = ""
+    registered: bool = False  # platform and 主办单位 come from the register (备案), not the file
     posts: int = 0
     replies: int = 0
     originals: int = 0
@@ -99,8 +100,9 @@ class Account:
 
     def observe(self, record: Record, report: Report, window: Window, rules: Rules) -> None:
         """Take one record (already reviewed) into account."""
-        self.platform = self.platform or record.platform
-        self.unit = self.unit or record.unit
+        if not self.registered:
+            self.platform = self.platform or record.platform
+            self.unit = self.unit or record.unit
         if record.published_at >= window.end:
             return
         if self.last_update is None or record.published_at > self.last_update:

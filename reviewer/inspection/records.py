@@ -136,9 +136,20 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
         raise ValueError(f"不支持的文件类型：{path.name}（应为 .csv、.jsonl 或 .xlsx）")
 
 
-def read(paths: list[Path]) -> Iterator[Record | BadRow]:
-    """Every row of every file, in order, as a Record or a BadRow."""
+def rows(paths: list[Path]) -> Iterator[tuple[str, dict]]:
+    """Every row of every file, in order, as (file:line, row); a row that is not even readable
+    carries the reason under ``__bad__``."""
     for path in paths:
         for number, row in _rows(path):
-            where = f"{path.name}:{number}"
-            yield BadRow(where, row["__bad__"]) if "__bad__" in row else to_record(row, where)
+            yield f"{path.name}:{number}", row
+
+
+def account_of(row: dict) -> str:
+    """The account a raw row belongs to ('' when it names none): what partitions a history."""
+    return "" if "__bad__" in row else str(row.get("account") or "").strip()
+
+
+def read(paths: list[Path]) -> Iterator[Record | BadRow]:
+    """Every row of every file, in order, as a Record or a BadRow."""
+    for where, row in rows(paths):
+        yield BadRow(where, row["__bad__"]) if "__bad__" in row else to_record(row, where)

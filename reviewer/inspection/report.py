@@ -35,7 +35,7 @@ def _failing_sheet(book: Workbook, inspection: Inspection) -> None:
     for number, v in enumerate(failing, 1):
         kind, other = _type_cells(v.account.platform)
         problems = "；".join(wording for _, wording, _ in v.problems)
-        sheet.append([number, kind, other, v.account.name, v.account.unit, "不合格", problems, ""])
+        sheet.append([number, kind, other, v.account.name, v.account.unit, "不合格", problems, inspection.remark(v)])
     for column, width in zip("ABCDEFGH", (6, 12, 14, 24, 28, 10, 50, 16), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=3):
@@ -54,6 +54,11 @@ def _summary_sheet(book: Workbook, inspection: Inspection) -> None:
     sheet.append(["合格率", f"{pass_rate(verdicts):.2f}%"])
     sheet.append(["检查记录数", inspection.records])
     sheet.append(["无法检查的记录数", len(inspection.bad_rows)])
+    again = inspection.rechecked()
+    if again:
+        sheet.append(["上轮不合格账号数", again[0]])
+        sheet.append(["其中已整改", again[1]])
+        sheet.append(["其中未整改或整改不到位", again[2]])
     sheet.append([])
     sheet.append(["按新媒体类型", "账号数", "合格数", "合格率"])
     by_type: dict[str, list[Verdict]] = defaultdict(list)
@@ -65,7 +70,37 @@ def _summary_sheet(book: Workbook, inspection: Inspection) -> None:
     sheet.append(["存在的突出问题", "不合格账号数", "占不合格账号的比例"])
     for key, (count, share) in problem_shares(verdicts).items():
         sheet.append([problem_name(key), count, f"{share:.2f}%"])
+    if inspection.escalations:
+        sheet.append([])
+        sheet.append(["约谈（二四六规则）", "违规警报数", "其中以往检查", "约谈对象", "约谈人"])
+        for e in inspection.escalations:
+            sheet.append([e.unit, e.alerts, e.earlier, e.talk, e.by])
     sheet.column_dimensions["A"].width = 36
+
+
+def read_failing(path: str) -> frozenset[tuple[str, str]]:
+    """The (新媒体名称, 新媒体类型) pairs of a previous report's 检查不合格名单, for a re-check."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValueError(f"上轮报告无法打开：{path}（{exc.__class__.__name__}）") from exc
+    try:
+        if "检查不合格名单" not in book.sheetnames:
+            raise ValueError(f"上轮报告中没有“检查不合格名单”工作表：{path}")
+        rows = book["检查不合格名单"].iter_rows(values_only=True)
+        header = next((r for r in rows if r and r[0] == FAILING_COLUMNS[0]), None)
+        if header is None or tuple(header[: len(FAILING_COLUMNS)]) != FAILING_COLUMNS:
+            raise ValueError(f"上轮报告的“检查不合格名单”表头不是 {'、'.join(FAILING_COLUMNS)}：{path}")
+        found = set()
+        for row in rows:
+            if row and row[3]:
+                platform = str(row[2] or "") if row[1] == "其他" else str(row[1] or "")
+                found.add((str(row[3]).strip(), platform.strip()))
+        return frozenset(found)
+    finally:
+        book.close()
 
 
 def _evidence_sheets(book: Workbook, inspection: Inspection) -> None:
