@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from reviewer.engine import brackets
+from reviewer.engine import brackets, offers
 from reviewer.engine.checksums import luhn_valid, pattern_data, valid_date, valid_id15, valid_id18
 from reviewer.engine.findings import Finding
 from reviewer.engine.lexicon import Category
@@ -211,6 +211,7 @@ def _iter_find(text: str, needle: str) -> Iterator[int]:
         i = text.find(needle, i + 1)
 
 
+_NEVER = re.compile(r"(?!)")  # rules that find their matches with a finder scan with nothing
 _N = r"(?<![\d第])(?<!\d[.,])(?:\d{1,3}(?:,\d{3})+|\d{1,6}|[〇零一二两三四五六七八九十百千万几数]{1,6})[余多]?"
 _FIGURE = re.compile(r"[\d〇零一二两三四五六七八九十百千万几数][余多]?[人名起宗死]")  # how every casualty figure ends
 _AHEAD = r"(?:明天|明日|后天|下周[一二三四五六日天]?|下个?月|将于|拟于|计划于|定于)[^。;!?\n]{0,15}?(?:突击检查|突击抽查|突查|暗访|飞行检查)"
@@ -286,6 +287,8 @@ def rules() -> tuple[PatternRule, ...]:
             re.compile(r"(?:qq|扣扣|企鹅)(?:群号|号码|群|号)?:?([1-9]\d{4,11})(?![0-9])"),
             "删除 QQ 号", "招揽添加 QQ 号或 QQ 群，属商业引流", None,
         ),
+        PatternRule("commercial.offer", "commercial", "plain", _NEVER, "删除促销、招揽内容",
+                    "同一句中出现多类促销要素（折扣、满减、到店、包邮、限时抢购等），属商业广告", None, 1, offers.gate, offers.find_offers),
         PatternRule(
             "secret_marking.classification", "secret_marking", "plain",
             re.compile(r"(?:绝密|机密|秘密)\s*[★☆*]\s*(?:\d+\s*(?:年|个月)|长期|启用前)?"),

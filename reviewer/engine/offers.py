@@ -1,0 +1,86 @@
+"""Offer sentences: a commercial finding where one sentence combines cues of several offer families.
+
+One cue alone is no ad (景区门票五折, 限时免费开放, 到店办理); 全场五折 with 到店有礼, or 满200减50
+with 包邮, is. The cue families, how many must meet and the words of public programmes that
+exempt a sentence (消费券, 补贴 …) are data in ``lexicons/offers.toml``. The evidence is the
+sentence, so the reviewer sees the offer whole.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+
+import ahocorasick
+
+from reviewer.engine.normalize import View
+
+#: A sentence: text between 。！？!?；; and line breaks.
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+
+
+class OfferDataError(ValueError):
+    """``lexicons/offers.toml`` contradicts itself."""
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[re.Pattern, ahocorasick.Automaton, re.Pattern | None, int]:
+    """One alternation with a named group per family, the anchors' automaton (value: family bits),
+    the exemptions and the minimum number of families."""
+    data = tomllib.loads(resources.files("reviewer.lexicons").joinpath("offers.toml").read_text("utf-8"))
+    families = data["families"]
+    bits: dict[str, int] = {}
+    for n, name in enumerate(families):
+        anchors = data["anchors"][name]
+        for cue in families[name]:
+            if not any(anchor in cue for anchor in anchors):
+                raise OfferDataError(f"offers.toml: “{cue}”不含 {name} 类的任何一个锚词（{'、'.join(anchors)}）")
+        for anchor in anchors:
+            bits[anchor] = bits.get(anchor, 0) | 1 << n
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for anchor, value in bits.items():
+        automaton.add_word(anchor, value)
+    automaton.make_automaton()
+    pattern = re.compile("|".join(f"(?P<{name}>{'|'.join(cues)})" for name, cues in families.items()))
+    exempt = re.compile("|".join(map(re.escape, data["exempt"]))) if data.get("exempt") else None
+    return pattern, automaton, exempt, int(data["min_families"])
+
+
+def gate(plain: View) -> bool:
+    """Do the text's anchors touch at least the minimum number of families? One automaton pass."""
+    _, automaton, _, least = _cues()
+    seen = 0
+    for _, value in automaton.iter(plain.text):
+        seen |= value
+    return seen.bit_count() >= least
+
+
+def find_offers(text: str) -> Iterator[re.Match]:
+    """Sentences of ``text`` (the plain view) with cues of at least the minimum number of families."""
+    pattern, _, exempt, least = _cues()
+    reach = -1
+    for cue in pattern.finditer(text):
+        if cue.start() < reach:
+            continue
+        sentence = _SENTENCE.match(text, _sentence_start(text, cue.start()))
+        if sentence is None:
+            continue
+        reach = sentence.end()
+        families = {m.lastgroup for m in pattern.finditer(text, sentence.start(), sentence.end())}
+        if len(families) >= least and (exempt is None or exempt.search(text, sentence.start(), sentence.end()) is None):
+            trimmed = _TRIM.fullmatch(text, sentence.start(), sentence.end())
+            if trimmed is not None:
+                yield trimmed  # group 1: the sentence without its surrounding spaces
+
+
+def _sentence_start(text: str, at: int) -> int:
+    start = at
+    while start > 0 and text[start - 1] not in "。！？!?；;\n":
+        start -= 1
+    return start
+
+
+_TRIM = re.compile(r"\s*(\S(?:.*\S)?)\s*", re.S)
