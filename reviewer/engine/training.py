@@ -42,6 +42,7 @@ from reviewer.engine.classifier import (
     THRESHOLD_GRID,
     TOPIC_C,
     WORD_FEATURES,
+    WORD_MIN_CHARS,
     Classifier,
     CorpusError,
     Margins,
@@ -153,7 +154,7 @@ def by_duty(row: dict) -> bool:
             and subject != row.get("department"))
 
 
-def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES) -> Classifier:
+def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES, min_chars: int = WORD_MIN_CHARS) -> Classifier:
     """Fit features, the label model and the department model on rows (uncalibrated).
 
     Rows that are off-topic only because of their account (``by_duty``) teach the department
@@ -166,7 +167,7 @@ def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES) 
     word_counter, word_tfidf = None, None
     if words:
         texts = [r["text"] for r in rows]
-        word_counter = (DictWordCounter if words == "dict" else WordCounter)(min_df=2).fit(texts)
+        word_counter = (DictWordCounter if words == "dict" else WordCounter)(min_df=2, min_chars=min_chars).fit(texts)
         word_counts = word_counter.transform(texts)
         word_tfidf = TfidfTransformer(sublinear_tf=True).fit(word_counts)
         x = sp.hstack([x, word_tfidf.transform(word_counts)]).tocsr()
@@ -318,6 +319,7 @@ def train(
     seed: int = 0,
     progress: Callable[[Iterable], Iterable] = lambda it: it,
     words: bool | str = WORD_FEATURES,
+    min_chars: int = WORD_MIN_CHARS,
 ) -> dict:
     """Cross-validate, choose thresholds, fit on the training split, test, save; return metadata.
 
@@ -336,13 +338,13 @@ def train(
     classes: tuple[str, ...] = ()
     splits = list(GroupKFold(n_splits=folds).split(cv_rows, groups=groups))
     for train_idx, val_idx in progress(splits):
-        model = fit([cv_rows[i] for i in train_idx] + feedback, seed, words)
+        model = fit([cv_rows[i] for i in train_idx] + feedback, seed, words, min_chars)
         classes = model.classes
         for i in val_idx:
             r = cv_rows[i]
             oof[i] = model.margins(r["text"], r["kind"], r.get("department"))
     calibration = fit_platt(cv_rows, oof, classes)
-    final = fit(train_rows, seed, words)
+    final = fit(train_rows, seed, words, min_chars)
     final.state.update(calibration)
     final = Classifier(final.state)
     thresholds, duty_shift = choose_thresholds(cv_rows, [final.calibrate(m) for m in oof])
@@ -375,7 +377,8 @@ def train(
                      "vocabulary": int(len(final.counter.vocabulary_)),
                      "jieba_words": bool(words), "jieba_hmm": False,
                      "word_counting": {True: "jieba cut", "dict": "dictionary scan (Aho-Corasick)"}.get(words),
-                     "word_vocabulary": int(len(final.words.words_)) if final.words is not None else 0},
+                     "word_vocabulary": int(len(final.words.words_)) if final.words is not None else 0,
+                     "word_min_chars": min_chars},
         "model": {"type": "LinearSVC (one-vs-rest) + Platt scaling", "C": REGULARIZATION_C,
                   "classes": list(final.classes), "topic_classes": list(final.topic_classes)},
         "split": {"test_groups": list(TEST_GROUPS) if test else [], "cv_folds": folds, "groups": writers,

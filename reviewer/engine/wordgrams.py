@@ -64,15 +64,16 @@ def _units(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 class WordCounter(TransformerMixin, BaseEstimator):
     """Counts jieba words of a fixed vocabulary; scikit-learn compatible."""
 
-    def __init__(self, min_df: int = 2):
+    def __init__(self, min_df: int = 2, min_chars: int = 1):
         self.min_df = min_df
+        self.min_chars = min_chars  # shorter words repeat what the character n-grams already count
 
     def fit(self, docs: list[str], y: object = None) -> WordCounter:
         df: dict[str, int] = {}
         for doc in docs:
             for w in set(words(doc)):
                 df[w] = df.get(w, 0) + 1
-        self.words_ = sorted(w for w, n in df.items() if n >= self.min_df)
+        self.words_ = sorted(w for w, n in df.items() if n >= self.min_df and len(w) >= getattr(self, "min_chars", 1))
         self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
         return self
 
