@@ -36,10 +36,24 @@ def test_check_json_follows_the_contract():
         assert f["source"] in {"lexicon", "pattern", "classifier"}
 
 
-def test_check_exits_zero_on_pass_and_one_on_review_or_block():
+def test_check_exits_zero_on_pass_one_on_review_and_three_on_block():
     assert run(["check", "-"], "市政务服务中心本周六上午正常办公，办理社保、医保业务。".encode()).exit_code == 0
     assert run(["check", "-"], "访问 http://shop.example.com".encode()).exit_code == 1
-    assert run(["check", "-"], "手机13912345678".encode()).exit_code == 1
+    assert run(["check", "-"], "手机13912345678".encode()).exit_code == 3
+
+
+def test_a_gbk_file_is_read_with_the_encoding_option(tmp_path):
+    path = tmp_path / "记事本.txt"
+    path.write_bytes("市政务服务中心本周六上午正常办公。".encode("gbk"))
+    refused = run(["check", str(path)])
+    assert refused.exit_code == 2 and "--encoding gbk" in refused.output
+    assert run(["check", str(path), "--encoding", "gbk"]).exit_code == 0
+
+
+def test_the_text_report_names_families_in_chinese():
+    result = run(["check", "-", "--format", "text"], "手机13912345678".encode())
+    assert "个人隐私" in result.output or "隐私" in result.output
+    assert " privacy " not in result.output
 
 
 def test_check_reads_a_file(tmp_path):
@@ -144,7 +158,7 @@ def test_installed_command_finds_its_lexicons_from_any_directory(tmp_path):
     assert exe.exists(), f"the reviewer command is installed by pip install next to {sys.executable}"
     proc = subprocess.run([exe, "check", "-", "--format", "json"], input="一带一路战略".encode(),
                           cwd=tmp_path, capture_output=True, timeout=120)
-    assert proc.returncode == 1, proc.stderr.decode()
+    assert proc.returncode == 3, proc.stderr.decode()
     assert json.loads(proc.stdout)["findings"][0]["category"] == "political_expression"
 
 

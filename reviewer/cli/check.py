@@ -1,6 +1,7 @@
 """``reviewer check`` and ``reviewer scan``: the engine on the command line.
 
-Exit status of ``check``: 0 pass, 1 review or block, 2 a usage or input error.
+Exit status of ``check``: 0 pass (通过), 1 review (需复核), 3 block (禁止发布), 2 a usage or input
+error. A script tells 需复核 from 禁止发布 by the status alone.
 """
 
 from __future__ import annotations
@@ -22,13 +23,20 @@ from reviewer.engine.lexicon import LexiconError
 from reviewer.errors import ReviewerError
 from reviewer.vocabulary import GATE_NAMES, GATES, KINDS, SEVERITY_NAMES, VERDICT_NAMES
 
+#: exit status per verdict (2 is a usage or input error)
+EXIT_VERDICT = {"pass": 0, "review": 1, "block": 3}
+#: --encoding choices -> the codec read with (GB18030 is the superset of GBK that 记事本 writes)
+ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gb18030", "gb18030": "gb18030"}
 
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) or a clear error naming the first bad byte."""
+
+def decode(data: bytes, name: str, encoding: str = "utf-8") -> str:
+    """The text in the encoding named (UTF-8 with or without BOM by default), or a clear error
+    naming the first bad byte and the option that reads a GBK file."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(ENCODINGS[encoding])
     except UnicodeDecodeError as exc:
-        fail(f"{name} 不是有效的 UTF-8 文本（第 {exc.start + 1} 个字节无法解码），请另存为 UTF-8 后重试")
+        hint = "；若文件由旧版记事本等保存为 GBK 编码，请加 --encoding gbk" if encoding == "utf-8" else ""
+        fail(f"{name} 不是有效的 {encoding.upper()} 文本（第 {exc.start + 1} 个字节无法解码）{hint}")
 
 
 def build_engine(lexicon_dirs: tuple[str, ...], classifier: bool = True) -> Engine:
@@ -42,7 +50,7 @@ def build_engine(lexicon_dirs: tuple[str, ...], classifier: bool = True) -> Engi
         raise
 
 
-def render_text(text: str, report: Report, color: bool) -> str:
+def render_text(text: str, report: Report, color: bool, names: dict[str, str] | None = None) -> str:
     """The text with each finding marked 【…】⁽ⁿ⁾, then a table of findings grouped by gate."""
     lines = [f"审核结论：{VERDICT_NAMES[report.verdict]}（{report.verdict}），共 {len(report.findings)} 处问题", ""]
     marked = []
@@ -71,7 +79,7 @@ def render_text(text: str, report: Report, color: bool) -> str:
             note = f"；说明：{f.note}" if f.note else ""
             excerpt = f.text if len(f.text) <= 30 else f.text[:28] + "…"
             lines.append(
-                f"  [{n}] {SEVERITY_NAMES[f.severity]} {f.category} “{excerpt}” "
+                f"  [{n}] {SEVERITY_NAMES[f.severity]} {(names or {}).get(f.category, f.category)} “{excerpt}” "
                 f"(第 {f.start}-{f.end} 字){suggestion}{note}"
             )
     if report.labels:
@@ -87,8 +95,13 @@ def render_text(text: str, report: Report, color: bool) -> str:
 @click.option("--lexicon-dir", "lexicon_dirs", multiple=True, type=click.Path(file_okay=False),
               help="追加的自定义词库目录（TSV 或每行一词的 TXT），可重复")
 @click.option("--duty", default=None, help="账号所属部门或职责描述，用于判断是否偏离职能定位")
-def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: str | None) -> None:
-    """审核一段文本（文件或标准输入），输出问题清单与审核结论。"""
+@click.option("--encoding", type=click.Choice(list(ENCODINGS)), default="utf-8", show_default=True,
+              help="输入文件的编码；旧版记事本保存的文件多为 gbk")
+def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: str | None, encoding: str) -> None:
+    """审核一段文本（文件或标准输入），输出问题清单与审核结论。
+
+    退出状态：0 通过，1 需复核，3 禁止发布，2 用法或输入错误。
+    """
     if file == "-":
         data = sys.stdin.buffer.read()
         name = "标准输入"
@@ -98,7 +111,7 @@ def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: s
         except OSError as exc:
             fail(f"无法读取文件 {file}：{exc.strerror}")
         name = file
-    text = decode(data, name)
+    text = decode(data, name, encoding)
     engine = build_engine(lexicon_dirs)
     try:
         report = engine.review(text, kind=kind, duty=duty)
@@ -107,8 +120,9 @@ def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: s
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(text, report, color=sys.stdout.isatty()))
-    sys.exit(0 if report.verdict == "pass" else 1)
+        names = {name: family.title for name, family in engine.categories.items()}
+        click.echo(render_text(text, report, color=sys.stdout.isatty(), names=names))
+    sys.exit(EXIT_VERDICT[report.verdict])
 
 
 def _scan_line(engine: Engine, lineno: int, line: str) -> dict:
@@ -133,12 +147,14 @@ def _scan_line(engine: Engine, lineno: int, line: str) -> dict:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="输出 JSONL 文件")
 @click.option("--lexicon-dir", "lexicon_dirs", multiple=True, type=click.Path(file_okay=False))
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认在终端中显示）")
-def scan(input_file: str, out_file: str, lexicon_dirs: tuple[str, ...], progress: bool | None) -> None:
+@click.option("--encoding", type=click.Choice(list(ENCODINGS)), default="utf-8", show_default=True,
+              help="输入文件的编码")
+def scan(input_file: str, out_file: str, lexicon_dirs: tuple[str, ...], progress: bool | None, encoding: str) -> None:
     """批量审核 JSONL 文件（每行 {"id", "text", "kind"}），按输入顺序逐行输出结果。"""
     from tqdm import tqdm
 
     raw = sys.stdin.buffer.read() if input_file == "-" else Path(input_file).read_bytes()
-    lines = decode(raw, input_file).splitlines()
+    lines = decode(raw, input_file, encoding).splitlines()
     engine = build_engine(lexicon_dirs)
     out_path = Path(out_file)
     errors = 0
