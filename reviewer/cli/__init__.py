@@ -10,6 +10,8 @@ import importlib
 
 import click
 
+from reviewer.cli.chinese import ChineseGroup
+
 #: command name -> "module:attribute"; each area registers its commands here and nowhere else.
 COMMANDS: dict[str, str] = {
     "check": "reviewer.cli.check:check",
@@ -27,7 +29,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(ChineseGroup):
     """A group whose subcommands are imported on first use (click's documented lazy pattern)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -42,6 +44,6 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="reviewer")
+@click.version_option(package_name="reviewer", help="显示版本并退出", message="%(prog)s %(version)s")
 def main() -> None:
     """政务新媒体发布前审核助手 (reviewer)。"""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
+from reviewer.cli.chinese import ChineseGroup
 from reviewer.cli.common import cli_actor, database_session, number
 from reviewer.vocabulary import PLATFORMS
 
 STATUS = {True: "启用", False: "停用"}
 
 
-@click.group()
+@click.group(cls=ChineseGroup)
 def account() -> None:
     """新媒体账号管理。"""
 

@@ -18,6 +18,7 @@ import click
 from sqlalchemy.orm import Session
 
 from reviewer.audit.scope import EVERYTHING
+from reviewer.cli.chinese import ChineseGroup
 from reviewer.cli.common import cli_actor, database_session, fail, settings, write_atomically
 from reviewer.errors import ReviewerError
 
@@ -29,7 +30,7 @@ def _session() -> Iterator[Session]:
         yield session
 
 
-@click.group(name="audit")
+@click.group(name="audit", cls=ChineseGroup)
 def audit() -> None:
     """审计日志：校验日志链、打印锚点、导出、生成月度审核台账。
 

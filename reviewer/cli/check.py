@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.chinese import ChineseCommand
 from reviewer.cli.common import EXIT_INPUT, fail
 from reviewer.config import ConfigError, load_settings
 from reviewer.engine.core import Engine
@@ -88,7 +89,7 @@ def render_text(text: str, report: Report, color: bool, names: dict[str, str] | 
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(cls=ChineseCommand)
 @click.argument("file", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--kind", type=click.Choice(KINDS), default="post", show_default=True, help="post 发布内容，reply 留言回复")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
@@ -142,7 +143,7 @@ def _scan_line(engine: Engine, lineno: int, line: str) -> dict:
     return {"id": record.get("id"), **report.to_dict()}
 
 
-@click.command()
+@click.command(cls=ChineseCommand)
 @click.argument("input_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="输出 JSONL 文件")
 @click.option("--lexicon-dir", "lexicon_dirs", multiple=True, type=click.Path(file_okay=False))

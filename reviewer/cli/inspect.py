@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.chinese import ChineseCommand
 from reviewer.cli.common import fail, write_atomically
 
 
@@ -20,7 +21,7 @@ def _day(value: str, what: str) -> date:
         fail(f"{what}格式不正确：{value!r}，应为 YYYY-MM-DD。")
 
 
-@click.command("inspect")
+@click.command("inspect", cls=ChineseCommand)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--from", "first", required=True, help="监测起始日期（含），YYYY-MM-DD")
 @click.option("--to", "last", required=True, help="监测结束日期（含，即监测时间点），YYYY-MM-DD")

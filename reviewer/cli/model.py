@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.chinese import ChineseCommand
 from reviewer.cli.common import fail, refuse
 
 #: Who the audit trail names for a model change made by ``reviewer train``.
@@ -51,7 +52,7 @@ def _feedback_accuracy(model: object, rows: list[dict]) -> float | None:
     return sum(hits) / len(hits)
 
 
-@click.command("train")
+@click.command("train", cls=ChineseCommand)
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
               help="语料目录（*.jsonl），默认为随包提供的 models/corpus。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -137,7 +138,7 @@ def _record_model_change() -> None:
         click.echo(f"已记入审计日志：{audit.event_names()[event]}")
 
 
-@click.command("eval")
+@click.command("eval", cls=ChineseCommand)
 @click.argument("data_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", "model_path", type=click.Path(path_type=Path), help="模型文件或目录，默认为已提交的模型。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出指标。")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.chinese import ChineseCommand, ChineseGroup
 from reviewer.cli.common import database_error, fail
 from reviewer.cli.common import settings as settings_
 from reviewer.config import Settings
@@ -93,7 +94,7 @@ def _print_banner(host: str, port: int, demo_mode: bool) -> None:
     click.echo("按 Ctrl+C 停止。")
 
 
-@click.command()
+@click.command(cls=ChineseCommand)
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="监听端口")
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
@@ -137,6 +138,9 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
         server = create_server(app, host=host, port=port, threads=threads, ident="reviewer")
     except OSError as exc:
         fail(f"无法监听 {host}:{port}：{exc.strerror or exc}（端口可能已被占用，可用 --port 指定其他端口）")
+    from reviewer.web.inspections import start_runner
+
+    start_runner(app)  # inspections queued or interrupted before this start run now, in the background
     _print_banner(host, port, demo_mode)
     try:
         server.run()
@@ -218,7 +222,7 @@ def _warn_if_superuser(url: str) -> None:
                    "应用角色与属主角色，并把 DATABASE_URL 改为应用角色。", err=True)
 
 
-@click.group()
+@click.group(cls=ChineseGroup)
 def db() -> None:
     """数据库维护。"""
 

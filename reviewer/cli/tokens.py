@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from reviewer.cli.chinese import ChineseGroup
 from reviewer.cli.common import cli_actor, database_session, fail
 
 
-@click.group()
+@click.group(cls=ChineseGroup)
 def token() -> None:
     """接口令牌：列出、吊销。"""
 

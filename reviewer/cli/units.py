@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from reviewer.cli.chinese import ChineseGroup
 from reviewer.cli.common import cli_actor, database_session
 
 
-@click.group()
+@click.group(cls=ChineseGroup)
 def unit() -> None:
     """单位管理（主管单位 → 主办单位 …… 的树）。"""
 

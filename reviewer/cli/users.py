@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
+from reviewer.cli.chinese import ChineseGroup
 from reviewer.cli.common import cli_actor, database_session, fail, read_password
 from reviewer.vocabulary import ROLE_NAMES, ROLES
 
 STATUS = {True: "启用", False: "停用"}
 
 
-@click.group()
+@click.group(cls=ChineseGroup)
 def user() -> None:
     """用户管理。"""
 
