@@ -57,8 +57,6 @@ from reviewer.vocabulary import KINDS
 #: corpus_<writer>.jsonl: the writer is the cross-validation group (leave one writer out)
 _WRITER_FILE = re.compile(r"^corpus_(\w+)$")
 
-# --------------------------------------------------------------------------- corpus
-
 
 def read_jsonl(path: Path, *, feedback: bool = False) -> list[dict]:
     """Validated rows of a corpus or feedback file; a bad line raises CorpusError naming it."""
@@ -131,9 +129,6 @@ def add_feedback(corpus_dir: Path, feedback_file: Path) -> int:
             fh.write(json.dumps(keep, ensure_ascii=False) + "\n")
             added += 1
     return added
-
-
-# --------------------------------------------------------------------------- training
 
 
 def _marked(rows: Sequence[dict]) -> list[str]:
@@ -374,11 +369,9 @@ def train(
         "seed": seed,
         "versions": library_versions(),
         "features": {"char_ngrams": [1, NGRAM_MAX], "min_df": 2, "tf": "sublinear", "idf": "smooth",
-                     "vocabulary": int(len(final.counter.vocabulary_)),
-                     "jieba_words": bool(words), "jieba_hmm": False,
+                     "vocabulary": int(len(final.counter.vocabulary_)), "jieba_words": bool(words), "jieba_hmm": False,
                      "word_counting": {True: "jieba cut", "dict": "dictionary scan (Aho-Corasick)"}.get(words),
-                     "word_vocabulary": int(len(final.words.words_)) if final.words is not None else 0,
-                     "word_min_chars": min_chars},
+                     "word_vocabulary": int(len(final.words.words_)) if final.words is not None else 0, "word_min_chars": min_chars},
         "model": {"type": "LinearSVC (one-vs-rest) + Platt scaling", "C": REGULARIZATION_C,
                   "classes": list(final.classes), "topic_classes": list(final.topic_classes)},
         "split": {"test_groups": list(TEST_GROUPS) if test else [], "cv_folds": folds, "groups": writers,
