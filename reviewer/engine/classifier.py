@@ -62,7 +62,7 @@ CV_FOLDS = 5
 #: none, True for jieba's cut (HMM off), "dict" for the corpus's jieba words scanned with Aho-Corasick
 WORD_FEATURES: bool | str = "dict"
 #: the shortest jieba word kept as a feature (chosen by the same CV; see models/README.md)
-WORD_MIN_CHARS = 1
+WORD_MIN_CHARS = 2
 #: the share of clean cross-validation examples a label's threshold may flag
 MAX_FALSE_ALARMS = 0.01
 #: texts with fewer letters (CJK or Latin) carry too little evidence for a tone or topic finding
