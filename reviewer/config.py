@@ -66,6 +66,19 @@ class Settings:
     #: The first block of a key lasts this long; each further failure doubles it, up to
     #: ``login_lockout_minutes``.
     login_backoff_seconds: int = 30
+    #: Account histories uploaded for one inspection, all files together (browser uploads only).
+    inspection_upload_bytes: int = 50 * 1024 * 1024
+    #: Files one inspection may take.
+    inspection_max_files: int = 20
+    #: Runs an inspection job gets: a job interrupted (the process died) this many times is failed.
+    inspection_max_attempts: int = 3
+    #: A running job whose heartbeat is older than this is taken as interrupted and resumed.
+    inspection_stale_seconds: int = 30
+
+    @property
+    def data_path(self) -> Path:
+        """Where files the service keeps live (uploaded histories, inspection reports): ``<instance>/data``."""
+        return self.instance_path / "data"
 
     @property
     def effective_database_url(self) -> str:
@@ -91,6 +104,10 @@ _ENV = {
     "REVIEWER_TRUSTED_PROXIES": "trusted_proxies",
     "REVIEWER_MAX_REQUEST_BYTES": "max_request_bytes",
     "REVIEWER_API_TOKEN_DAYS": "api_token_days",
+    "REVIEWER_INSPECTION_UPLOAD_BYTES": "inspection_upload_bytes",
+    "REVIEWER_INSPECTION_MAX_FILES": "inspection_max_files",
+    "REVIEWER_INSPECTION_MAX_ATTEMPTS": "inspection_max_attempts",
+    "REVIEWER_INSPECTION_STALE_SECONDS": "inspection_stale_seconds",
 }
 
 

@@ -51,6 +51,7 @@ USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("publisher1", "发布员 陈静", ("publisher",), ("示例市人民政府办公室",)),
     ("auditor1", "审计员 刘洋", ("auditor",), ("示例市人民政府办公室",)),
     ("admin1", "管理员 周杰", ("admin",), ("示例市人民政府办公室",)),
+    ("supervisor1", "监管员 吴琳", ("supervisor",), ("示例市人民政府办公室",)),
     ("editor_other", "邻县编辑 孙悦", ("editor", "reviewer"), ("邻县人民政府办公室",)),
 )
 

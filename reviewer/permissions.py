@@ -27,6 +27,7 @@ CAPABILITIES: Mapping[str, frozenset[str]] = MappingProxyType({
     "draft.publish": frozenset({"publisher"}),          # record the publication of an approved version
     "audit.read": frozenset({"auditor", "admin"}),      # read, export and verify the audit log
     "admin.manage": frozenset({"admin"}),               # units, accounts, users
+    "inspect": frozenset({"supervisor"}),               # run inspections of account histories, read their reports
 })
 #: Roles that read the whole deployment's audit log whatever their units.
 UNLIMITED_AUDIT_ROLES: frozenset[str] = frozenset({"admin"})

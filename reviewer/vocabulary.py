@@ -1,4 +1,5 @@
-"""The one vocabulary: roles, statuses, gates, severities, kinds, levels and their Chinese names.
+"""The one vocabulary: roles, statuses (of drafts and of inspection jobs), gates, severities, kinds,
+levels and their Chinese names.
 
 The codes and names are data (``vocabulary.toml``); the database constraints, the JSON schemas,
 the templates, the exports and the command line all read them from here, so a name is changed
@@ -31,10 +32,12 @@ DECISION_NAMES = _names("decisions")
 SOURCE_NAMES = _names("sources")
 PLATFORM_NAMES = _names("platforms")
 FIELD_NAMES = _names("fields")
+INSPECTION_STATUS_NAMES = _names("inspection_statuses")
 LEVEL_NAMES: Mapping[int, str] = MappingProxyType({int(k): v for k, v in _DATA["levels"].items()})
 
 ROLES: tuple[str, ...] = tuple(ROLE_NAMES)
 DRAFT_STATUSES: tuple[str, ...] = tuple(STATUS_NAMES)
+INSPECTION_STATUSES: tuple[str, ...] = tuple(INSPECTION_STATUS_NAMES)
 GATES: tuple[str, ...] = tuple(GATE_NAMES)
 SEVERITIES: tuple[str, ...] = tuple(SEVERITY_NAMES)
 VERDICTS: tuple[str, ...] = tuple(VERDICT_NAMES)
@@ -59,5 +62,5 @@ def template_globals() -> dict[str, object]:
         "GATES": GATES, "GATE_NAMES": GATE_NAMES, "SEVERITY_NAMES": SEVERITY_NAMES, "KIND_NAMES": KIND_NAMES,
         "DECISION_NAMES": DECISION_NAMES, "STATUS_NAMES": STATUS_NAMES, "ROLE_NAMES": ROLE_NAMES,
         "VERDICT_NAMES": VERDICT_NAMES, "LEVEL_NAMES": LEVEL_NAMES, "SOURCE_NAMES": SOURCE_NAMES,
-        "FIELD_NAMES": FIELD_NAMES, "level_name": level_name,
+        "FIELD_NAMES": FIELD_NAMES, "INSPECTION_STATUS_NAMES": INSPECTION_STATUS_NAMES, "level_name": level_name,
     }

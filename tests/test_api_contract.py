@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from reviewer.errors import strings_in, unstorable_character
 from reviewer.storage import Unit, User, UserRole, UserUnit
+from reviewer.vocabulary import ROLES
 from reviewer.web.openapi import ROUTES
 
 #: Examples per operation: enough to hit every field's edge, few enough for a CI minute.
 MAX_EXAMPLES = 25
-ALL_ROLES = ("editor", "reviewer", "publisher", "auditor", "admin")
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def contract_token(db, demo_password_hash, token_for):
     user = User(username="contract_tester", display_name="接口测试", password_hash=demo_password_hash)
     db.add(user)
     db.flush()
-    db.add_all([UserRole(user_id=user.id, role=r) for r in ALL_ROLES] + [UserUnit(user_id=user.id, unit_id=root)])
+    db.add_all([UserRole(user_id=user.id, role=r) for r in ROLES] + [UserUnit(user_id=user.id, unit_id=root)])
     db.commit()
     return lambda: token_for("contract_tester")
 

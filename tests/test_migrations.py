@@ -1,4 +1,5 @@
-"""Migration 0003 adds ``findings.field`` to a database that already holds findings."""
+"""Migrations: 0003 adds ``findings.field`` to a database holding findings; 0008 adds the supervisor role and
+inspection jobs; the migrations build exactly the schema the models declare."""
 
 from __future__ import annotations
 
@@ -104,5 +105,47 @@ def test_database_refuses_a_second_unit_of_the_same_name(empty_url: str) -> None
             conn.execute(text("INSERT INTO units (id, name, created_at) VALUES (1, '示例市税务局', CURRENT_TIMESTAMP)"))
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("INSERT INTO units (id, name, created_at) VALUES (2, '示例市税务局', CURRENT_TIMESTAMP)"))
+    finally:
+        engine.dispose()
+
+
+def test_0008_lets_user_roles_hold_the_supervisor_role_and_keeps_the_roles_already_granted(empty_url: str) -> None:
+    upgrade(empty_url, "0007")
+    engine = create_engine(empty_url)
+    user = ("INSERT INTO users (id, username, display_name, password_hash, active, failed_logins, session_epoch, created_at)"
+            " VALUES (1, 'editor1', '编辑', 'x', true, 0, 0, CURRENT_TIMESTAMP)")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(user))
+            conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (1, 'editor')"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (1, 'supervisor')"))
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (1, 'supervisor')"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (1, 'inspector')"))
+        with engine.connect() as conn:
+            assert sorted(conn.scalars(text("SELECT role FROM user_roles"))) == ["editor", "supervisor"]
+    finally:
+        engine.dispose()
+
+
+def test_the_database_refuses_an_inspection_job_status_outside_the_vocabulary(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    job = ("INSERT INTO inspection_jobs (id, unit_id, created_by, created_at, window_first, window_last, file_names,"
+           " input_paths, input_bytes, status, attempts, rows_done) VALUES (:id, 1, 1, CURRENT_TIMESTAMP, '2026-11-02',"
+           " :last, '[]', '[]', 0, :status, 0, 0)")
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))  # no unit or user needed
+            conn.execute(text(job), {"id": 1, "last": "2026-11-29", "status": "queued"})
+        for values in ({"id": 2, "last": "2026-11-29", "status": "paused"}, {"id": 3, "last": "2026-11-01", "status": "queued"}):
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+                conn.execute(text(job), values)
     finally:
         engine.dispose()

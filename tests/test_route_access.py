@@ -1,8 +1,9 @@
 """Every route of the app, walked with every role: the expected status, and never a 500.
 
-Each route says whether it is scoped to one draft; the roles it serves come from the capability
+Each route says whether it is scoped to one draft or inspection of the demo unit; the roles it serves come from the capability
 its view declares and the permission table (reviewer.permissions), never from a list kept here. A user lacking the
 role gets 403; a user of another unit asking for a draft of ours gets 404, whatever the route;
+every role of the vocabulary walks, so a new role cannot be left out;
 the anonymous visitor is sent to the login page (pages) or answered 401 (API). Request bodies are
 chosen to pass the access checks and then be refused by a later rule (stale version, empty text),
 so one walk can visit every route without changing what the next route sees.
@@ -19,6 +20,7 @@ from webclient import csrf_token, sign_in
 from reviewer import workflow
 from reviewer.permissions import CAPABILITIES, allows
 from reviewer.storage import Account, User
+from reviewer.vocabulary import ROLES
 
 #: who walks: label -> (username, roles); ``other_unit`` holds editor and reviewer in 邻县.
 WALKERS: dict[str, tuple[str | None, frozenset[str]]] = {
@@ -28,10 +30,12 @@ WALKERS: dict[str, tuple[str | None, frozenset[str]]] = {
     "publisher": ("publisher1", frozenset({"publisher"})),
     "auditor": ("auditor1", frozenset({"auditor"})),
     "admin": ("admin1", frozenset({"admin"})),
+    "supervisor": ("supervisor1", frozenset({"supervisor"})),
     "other_unit": ("editor_other", frozenset({"editor", "reviewer"})),
 }
 DRAFT = "{draft}"
 ACCOUNT = "{account}"
+JOB = "{job}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,12 @@ ROUTES: tuple[Route, ...] = (
     Route("audit_api.api_audit", "GET", "/api/v1/audit", 200),
     Route("admin.users", "GET", "/admin/users", 200),
     Route("admin.unlock", "POST", "/admin/users/editor1/unlock", 302, form={}),
+    Route("inspections.index", "GET", "/inspections/", 200),
+    Route("inspections.new", "GET", "/inspections/new", 200),
+    Route("inspections.submit", "POST", "/inspections/new", 422, form={"first": "2026-11-02", "last": "2026-11-29"}),
+    Route("inspections.job", "GET", f"/inspections/{JOB}", 200, scoped=True),
+    Route("inspections.status", "GET", f"/inspections/{JOB}/status", 200, scoped=True),
+    Route("inspections.download", "GET", f"/inspections/{JOB}/files/report", 200, scoped=True),
     # Last: it ends the session the walk runs in.
     Route("auth.logout", "POST", "/logout", 302, form={}),
 )
@@ -140,15 +150,17 @@ def expected(app, route: Route, walker: str) -> int:
 
 
 @pytest.fixture
-def walk_targets(db, settings) -> dict[str, int]:
-    """A submitted draft on a two-level account of the demo unit, and that account."""
+def walk_targets(db, settings, services) -> dict[str, int]:
+    """A submitted draft on a two-level account of the demo unit, that account, and a finished inspection."""
+    from inspection_helpers import finished
+
     db.info["audit_key"] = settings.audit_hmac_key
     editor = db.scalar(select(User).where(User.username == "editor1"))
     account = db.scalar(select(Account.id).where(Account.name == "示例文旅"))
     draft = workflow.create_draft(db, editor, account, "路线巡检稿件", "欢迎市民参加周末读书会。", "post")
     workflow.submit(db, editor, draft.id)
     db.commit()
-    return {"draft": draft.id, "account": account}
+    return {"draft": draft.id, "account": account, "job": finished(services, db)}
 
 
 def test_every_view_declares_its_capability_from_the_permission_table(app):
@@ -159,6 +171,11 @@ def test_every_view_declares_its_capability_from_the_permission_table(app):
     assert undeclared == [] and unknown == []
 
 
+def test_every_role_of_the_vocabulary_walks_on_its_own():
+    alone = {next(iter(roles)) for _, roles in WALKERS.values() if len(roles) == 1}
+    assert alone == set(ROLES)
+
+
 def test_every_route_of_the_app_is_listed_here(app):
     served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
@@ -167,7 +184,7 @@ def test_every_route_of_the_app_is_listed_here(app):
 
 
 def _fill(value: object, targets: dict[str, int]) -> object:
-    if value in (DRAFT, ACCOUNT):
+    if value in (DRAFT, ACCOUNT, JOB):
         return targets[value.strip("{}")]
     if isinstance(value, str):
         return value.format(**targets) if "{" in value else value

@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.teardown_request(_close)
     got_request_exception.connect(_flag_failure, app)
 
-    from reviewer.web import admin, api, audit, auth, pages
+    from reviewer.web import admin, api, audit, auth, inspections, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -113,5 +113,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.register_blueprint(audit.bp)
     app.register_blueprint(audit.api_bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(inspections.bp)
     app.add_url_rule("/healthz", "healthz", security.public(healthz))
     return app

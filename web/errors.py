@@ -23,6 +23,7 @@ STATUS: dict[str, int] = {
     "forbidden_role": 403,
     "separation_of_duties": 403,
     "not_found": 404,
+    "file_too_large": 413,
     "unknown_user": 404,
     "stale_version": 409,
     "already_signed": 409,
@@ -33,6 +34,7 @@ STATUS: dict[str, int] = {
     "revision_required": 409,
     "not_publishable": 409,
     "conflict": 409,
+    "inspection_not_ready": 409,
     "model_invalid": 500,
 }
 DEFAULT_STATUS = 422

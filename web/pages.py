@@ -26,11 +26,8 @@ bp = Blueprint("pages", __name__)
 
 #: Where each role starts, first match wins.
 HOME_BY_ROLE: tuple[tuple[str, str], ...] = (
-    ("reviewer", "pages.queue"),
-    ("editor", "pages.drafts"),
-    ("publisher", "pages.publish_queue"),
-    ("auditor", "pages.all_drafts"),
-    ("admin", "pages.all_drafts"),
+    ("reviewer", "pages.queue"), ("editor", "pages.drafts"), ("publisher", "pages.publish_queue"),
+    ("supervisor", "inspections.index"), ("auditor", "pages.all_drafts"), ("admin", "pages.all_drafts"),
 )
 VERDICT_CLASS: dict[str, str] = {"pass": "info", "review": "review", "block": "block"}
 _INT = re.compile(r"\d{1,12}")

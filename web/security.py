@@ -18,6 +18,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -37,6 +38,7 @@ from reviewer.config import Settings, load_settings
 from reviewer.errors import strings_in, unstorable_character
 from reviewer.permissions import roles_for
 from reviewer.vocabulary import ROLE_NAMES, template_globals
+from reviewer.web import uploads
 from reviewer.workflow.lifecycle import CONSENT_REQUIRED
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,6 +93,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("pages.publish_queue", "待发布"),
     ("pages.all_drafts", "全部稿件"),
     ("audit.index", "审计日志"),
+    ("inspections.index", "账号巡检"),
     ("admin.users", "登录限制"),
 )
 
@@ -223,7 +226,7 @@ def public(view: F) -> F:
 
 
 def _limit_text() -> str:
-    size = app_settings().max_request_bytes
+    size = g.get("upload_limit") or app_settings().max_request_bytes
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):g} MB"
     return f"{size / 1024:g} KB"
@@ -376,6 +379,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     csrf.init_app(app)
+    app.before_request(uploads.apply_limit)  # first: the checks below read the body
     app.before_request(_refuse_unstorable_characters)
     app.before_request(_check_csrf)
     app.after_request(_add_headers)

@@ -28,6 +28,7 @@ from reviewer.storage.tables import (
     Draft,
     DraftVersion,
     FindingRow,
+    InspectionJob,
     LoginThrottle,
     Publication,
     SignOff,
@@ -44,7 +45,7 @@ from reviewer.storage.tables import (
 
 __all__ = [
     "MAX_ID", "NAMING_CONVENTION", "SQLITE_BUSY_TIMEOUT_MS", "Account", "ApiToken", "Base", "Draft", "DraftVersion",
-    "FindingRow", "LoginThrottle", "Publication", "SignOff", "SignOffConsent", "SignOffOverride", "UTCDateTime", "Unit",
+    "FindingRow", "InspectionJob", "LoginThrottle", "Publication", "SignOff", "SignOffConsent", "SignOffOverride", "UTCDateTime", "Unit",
     "User", "UserRole", "UserUnit", "alembic_config", "context_of", "descendant_unit_ids", "in_list", "make_engine",
     "make_session_factory", "schema_is_current", "settings_of", "upgrade", "utcnow",
 ]

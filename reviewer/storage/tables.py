@@ -1,5 +1,5 @@
-"""The tables: the workflow's, the registry's and the security ones, with the constraints that
-protect the review rules inside the database itself.
+"""The tables: the workflow's, the registry's, the security ones and the inspection jobs, with the
+constraints that protect the review rules inside the database itself.
 """
 
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from reviewer.vocabulary import DECISIONS, DRAFT_STATUSES, FINDING_FIELDS, KINDS, LEVELS, PLATFORMS, ROLES
+from reviewer.vocabulary import DECISIONS, DRAFT_STATUSES, FINDING_FIELDS, INSPECTION_STATUSES, KINDS, LEVELS, PLATFORMS, ROLES
 
 #: Largest id a database integer column holds; larger ids cannot exist, so they are "not found".
 MAX_ID = 2**31 - 1
@@ -301,3 +302,47 @@ class Publication(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class InspectionJob(Base):
+    """One inspection of uploaded account histories, run in the background (migration 0008).
+
+    The row is the job's whole state, so it survives a restart: the runner claims a queued row,
+    beats its heartbeat while it works and writes the counts and file paths when done. Paths are
+    relative to ``Settings.data_path``; ``alerts`` (主办单位 -> alerts) and ``escalations`` are kept
+    so a later inspection of the same office can count them.
+    """
+
+    __tablename__ = "inspection_jobs"
+    __table_args__ = (
+        CheckConstraint(in_list("status", INSPECTION_STATUSES), name="status"),
+        CheckConstraint("window_last >= window_first", name="window"),
+        Index("ix_inspection_jobs_status", "status"),
+        Index("ix_inspection_jobs_unit_id_window_last", "unit_id", "window_last"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    window_first: Mapped[date] = mapped_column(Date)
+    window_last: Mapped[date] = mapped_column(Date)
+    file_names: Mapped[list] = mapped_column(JSON)
+    input_paths: Mapped[list] = mapped_column(JSON)
+    input_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rows_total: Mapped[int | None] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    accounts: Mapped[int | None] = mapped_column(Integer)
+    failing: Mapped[int | None] = mapped_column(Integer)
+    records: Mapped[int | None] = mapped_column(Integer)
+    bad_rows: Mapped[int | None] = mapped_column(Integer)
+    alerts: Mapped[dict | None] = mapped_column(JSON)
+    escalations: Mapped[list | None] = mapped_column(JSON)
+    failing_accounts: Mapped[list | None] = mapped_column(JSON)
+    report_path: Mapped[str | None] = mapped_column(String(500))
+    html_path: Mapped[str | None] = mapped_column(String(500))
+    errors_path: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)

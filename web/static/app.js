@@ -141,7 +141,41 @@
     });
   }
 
+  /* An inspection's progress: poll its JSON status, show the rows read, reload once it has finished. */
+  function setupJobProgress() {
+    var box = document.getElementById("job-progress");
+    if (!box) { return; }
+    var url = box.getAttribute("data-status-url");
+    var bar = document.getElementById("job-bar");
+    var rows = document.getElementById("job-rows");
+    function show(data) {
+      if (data.error) { rows.textContent = data.message; return; }
+      if (data.finished) { window.location.reload(); return; }
+      var badge = document.querySelector("#job-status .badge");
+      if (badge) { badge.className = "badge job-" + data.status; badge.textContent = data.status_name; }
+      document.getElementById("job-heading").textContent = data.status === "queued" ? "等待检查" : "正在检查";
+      if (data.status === "queued") {
+        rows.textContent = "排队等待检查…";
+      } else {
+        rows.textContent = "已读取 " + data.rows_done + (data.rows_total ? " / " + data.rows_total : "") + " 行";
+      }
+      if (data.percent !== null && data.percent !== undefined) { bar.value = data.percent; }
+      window.setTimeout(poll, 1500);
+    }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(show)
+        .catch(function () {
+          rows.textContent = "暂时无法获取进度，稍后自动重试……";
+          window.setTimeout(poll, 5000);
+        });
+    }
+    window.setTimeout(poll, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupJobProgress();
     setupKind();
     setupCheck();
     setupSingleSubmit();
