@@ -98,7 +98,9 @@ def render_text(text: str, report: Report, color: bool, names: dict[str, str] | 
 @click.option("--duty", default=None, help="账号所属部门或职责描述，用于判断是否偏离职能定位")
 @click.option("--encoding", type=click.Choice(list(ENCODINGS)), default="utf-8", show_default=True,
               help="输入文件的编码；旧版记事本保存的文件多为 gbk")
-def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: str | None, encoding: str) -> None:
+@click.option("--explain", is_flag=True, help="逐一说明每处词库命中：匹配的词条及其文件行号、归一化步骤、为何报出或不报")
+def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: str | None, encoding: str,
+          explain: bool) -> None:
     """审核一段文本（文件或标准输入），输出问题清单与审核结论。
 
     退出状态：0 通过，1 需复核，3 禁止发布，2 用法或输入错误。
@@ -118,12 +120,39 @@ def check(file: str, kind: str, fmt: str, lexicon_dirs: tuple[str, ...], duty: s
         report = engine.review(text, kind=kind, duty=duty)
     except ReviewerError as exc:
         fail(exc.message)
+    traces = _explained(engine, text, kind) if explain else None
+    names = {name: family.title for name, family in engine.categories.items()}
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        data = report.to_dict()
+        if traces is not None:
+            data["explain"] = [t.to_dict() for t in traces]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        names = {name: family.title for name, family in engine.categories.items()}
         click.echo(render_text(text, report, color=sys.stdout.isatty(), names=names))
+        if traces is not None:
+            click.echo("\n" + render_traces(traces, names))
     sys.exit(EXIT_VERDICT[report.verdict])
+
+
+def _explained(engine: Engine, text: str, kind: str) -> list:
+    from reviewer.engine.explain import explain
+
+    return list(explain(engine, text, kind).traces)
+
+
+def render_traces(traces: list, names: dict[str, str]) -> str:
+    """The lexicon hits one per line: evidence, term, entry, normalization, what became of it and why."""
+    from reviewer.engine.explain import OUTCOMES
+
+    if not traces:
+        return "== 词库命中说明 ==\n  没有任何词库命中。"
+    lines = ["== 词库命中说明 =="]
+    for t in traces:
+        entry = "、".join(f"{names.get(e.category, e.category)}（{e.origin}）" for e in t.entries)
+        how = f"；归一化：{'，'.join(t.steps)}" if t.steps else ""
+        why = f"：{t.why}" if t.why else ""
+        lines.append(f"  “{t.evidence}”（第 {t.start}-{t.end} 字）→ 词条“{t.term}” {entry}{how}；{OUTCOMES[t.outcome]}{why}")
+    return "\n".join(lines)
 
 
 def _scan_line(engine: Engine, lineno: int, line: str) -> dict:

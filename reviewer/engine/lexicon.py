@@ -262,7 +262,9 @@ class Lexicon:
         categories = {name: code for code, name in enumerate(sorted({e.category for e in rows}))}
         self._row_category = np.array([categories[e.category] for e in rows], dtype=np.int64)
         self._row_checked = np.array(checked, dtype=bool)
+        self._rows = rows
         self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
+        self.allow_origins: dict[str, str] = {}  # allow phrase -> the file it came from (set by ``load``)
         self._automaton = automaton
         self._empty = not entries
         any_checked = any(checked)
@@ -278,12 +280,16 @@ class Lexicon:
         folders = ([builtin_dir()] if builtin else []) + [Path(d) for d in dirs]
         entries: list[Entry] = []
         allow: list[str] = []
+        origins: dict[str, str] = {}
         for folder in folders:
             for path in lexicon_files(folder):
                 more, more_allow = read_file(path, categories)
                 entries.extend(more)
                 allow.extend(more_allow)
-        return cls(entries, allow)
+                origins.update((phrase, path.name) for phrase in more_allow if phrase not in origins)
+        lexicon = cls(entries, allow)
+        lexicon.allow_origins = origins
+        return lexicon
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -299,6 +305,16 @@ class Lexicon:
             digest.update(b"allow\t" + phrase.encode() + b"\n")
         digest.update(self._boundaries.encode())
         return digest.hexdigest()
+
+    def hits(self, compact: str) -> list[tuple[int, int, str, tuple[Entry, ...]]]:
+        """Every hit of the automaton in a compact text, before anything is dropped: (start, end,
+        the matched text, its entries; none for an allow phrase). What ``explain`` reports on."""
+        found = []
+        for end, i in self._automaton.iter(compact) if not self._empty else ():
+            start = end + 1 - int(self._length[i])
+            rows = () if i >= self._allow_from else tuple(self._rows[self._first_row[i]:self._first_row[i] + self._row_count[i]])
+            found.append((start, end + 1, compact[start:end + 1], rows))
+        return found
 
     def warm_up(self) -> None:
         """Load jieba and this lexicon's user words now rather than on the first hit that needs them."""

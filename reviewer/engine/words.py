@@ -127,6 +127,10 @@ class Segmenter:
                     self._tokenizer = tokenizer
         return self
 
+    def words_of(self, text: str) -> list[str]:
+        """jieba's words of ``text`` as the check sees them (HMM off, the lexicon's user words)."""
+        return list(self.ready()._tokenizer.cut(text, HMM=False))
+
     def _cut(self, block: str) -> bytes:
         """One byte per position of ``block`` (and its end): 1 where a jieba word starts or ends."""
         self.cuts += 1
