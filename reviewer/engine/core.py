@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from reviewer.config import Settings, load_settings
-from reviewer.engine import context, patterns
+from reviewer.engine import context, leaders, patterns
 from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.engine.lexicon import Category, Lexicon, load_categories
 from reviewer.engine.normalize import views as all_views
@@ -32,6 +32,7 @@ class Engine:
     lexicon: Lexicon
     categories: dict[str, Category]
     classifier: Any = None
+    known_leaders: tuple[leaders.Leader, ...] = ()  # a unit's leaders and their titles (leaders.tsv)
     _context: patterns.Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,7 +46,7 @@ class Engine:
         model = None
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)
-        return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model)
+        return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model, leaders.load(settings.lexicon_dirs))
 
     def fingerprints(self) -> dict[str, str | None]:
         """What this engine judges with: the lexicon's sha256 and the model file's (None if no model).
@@ -85,6 +86,7 @@ class Engine:
         findings = self.lexicon.match(text, views["compact"], views["plain"])
         findings.extend(patterns.match(text, views, self.categories, self._context))
         findings.extend(context.political(text, views["plain"], self.categories.get("political_expression")))
+        findings.extend(leaders.find(text, views["plain"], self.known_leaders, self.categories.get("leader_title")))
         findings = context.relax(findings, views["plain"], as_of_year)
         labels: dict[str, float] = {}
         if classify and self.classifier is not None:

@@ -34,6 +34,8 @@ from reviewer.engine.normalize import View, view
 from reviewer.vocabulary import GATES, SEVERITIES
 
 TSV_COLUMNS = ("term", "category", "gate", "severity", "suggestion", "note")
+#: Files of a lexicon folder that hold something else: family defaults, a unit's leaders (leaders.py).
+NOT_LEXICONS = frozenset({"categories.tsv", "leaders.tsv"})
 ALLOW_COLUMNS = ("term", "note")
 
 
@@ -212,7 +214,7 @@ def lexicon_files(directory: Path) -> list[Path]:
     return sorted(
         p
         for p in directory.iterdir()
-        if p.suffix.lower() in (".tsv", ".txt") and p.name != "categories.tsv" and p.is_file()
+        if p.suffix.lower() in (".tsv", ".txt") and p.name not in NOT_LEXICONS and p.is_file()
     )
 
 
