@@ -9,7 +9,6 @@ May import: reviewer.config, reviewer.engine, reviewer.storage
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,7 +16,8 @@ import sqlalchemy
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.config import Settings
-from reviewer.engine.core import Engine, load_engine
+from reviewer.engine.core import Engine
+from reviewer.engine.live import live_engine
 from reviewer.storage import context_of, make_engine, make_session_factory
 
 
@@ -36,14 +36,15 @@ def bootstrap(settings: Settings, *, database: sqlalchemy.Engine | None = None,
     """Wire the dependencies of ``settings``; tests pass their own database engine.
 
     The review engine loads on first use (about a second) and is shared by every app and command
-    of the process whose engine settings agree. The audit key, when not given, is read from the
+    of the process whose engine settings agree; it is rebuilt off to the side when a file of the
+    lexicon folders changes (``engine.live``). The audit key, when not given, is read from the
     settings when the first entry is written or verified.
     """
     if database is None:
         if not settings.database_url:
             settings.instance_path.mkdir(parents=True, exist_ok=True)
         database = make_engine(settings.effective_database_url)
-    engine = functools.partial(load_engine, settings)
+    engine = live_engine(settings)  # follows the lexicon folders: a changed file reaches the next request
     context: dict[str, object] = {"settings": settings, "review_engine": engine}
     if audit_key is not None:
         context["audit_key"] = audit_key

@@ -1,0 +1,126 @@
+"""An engine that follows its lexicon folders: a changed file reaches the next request, no restart.
+
+``live_engine(settings)`` returns a callable that gives the current engine. At most once a second
+it compares a cheap version of the configured lexicon folders and model file (names, sizes and
+modification times, read with ``os.stat``); when the version changed, a new engine is built off
+to the side in a background thread while requests go on with the old one, and the new one is
+swapped in with one assignment once it is complete. A build that fails (a bad line in a lexicon
+file) leaves the old engine serving and the error kept for the admin (``LiveEngine.error``), so a
+typo never takes the service down. Every thread and request of one process sees the same engine;
+each process follows the folders on its own.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewer.config import Settings
+from reviewer.engine.core import _ENGINE_FIELDS, Engine, load_engine
+
+#: Seconds between two looks at the folders.
+EVERY = 1.0
+
+
+def folder_version(settings: Settings) -> str:
+    """A digest of what the engine is built from on disk: every file of the lexicon folders, the model."""
+    digest = hashlib.sha256()
+    paths = [Path(d) for d in settings.lexicon_dirs]
+    files = sorted(p for folder in paths if folder.is_dir() for p in folder.iterdir() if p.is_file())
+    if settings.model_path is not None:
+        files.append(Path(settings.model_path))
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+class LiveEngine:
+    """The current engine, rebuilt off to the side when ``version()`` changes."""
+
+    def __init__(self, build: Callable[[], Engine], version: Callable[[], str], every: float = EVERY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._build, self._version, self._every, self._clock = build, version, every, clock
+        self._seen = version()
+        self._engine: Engine | None = None  # built on first use, like load_engine's
+        self._checked = clock()
+        self._lock = threading.Lock()
+        self._building: threading.Thread | None = None
+        self.error: str | None = None
+        self.swaps = 0
+
+    def __call__(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._build()
+            return self._engine
+        now = self._clock()
+        if now - self._checked >= self._every and self._building is None:
+            with self._lock:
+                if now - self._checked >= self._every and self._building is None:
+                    self._checked = now
+                    seen = self._version()
+                    if seen != self._seen:
+                        self._building = threading.Thread(target=self._rebuild, args=(seen,), daemon=True,
+                                                          name="reviewer-engine-rebuild")
+                        self._building.start()
+        return self._engine
+
+    def _rebuild(self, seen: str) -> None:
+        # A full garbage collection among the millions of objects a large lexicon makes would hold
+        # the interpreter for half a second and stall every request; reference counting frees the
+        # garbage of a build, so collection waits until the new engine is in place.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            engine = self._build()
+        except Exception as exc:  # a bad lexicon file: keep serving with the engine we have
+            self.error = f"{exc.__class__.__name__}: {exc}"
+        else:
+            self._engine, self.error = engine, None
+            self.swaps += 1
+        finally:
+            self._seen = seen  # a broken version is not retried until the files change again
+            self._building = None
+            if collecting:
+                gc.enable()
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until a rebuild in progress is done (for tests and the bench)."""
+        building = self._building
+        if building is not None:
+            building.join(timeout)
+
+
+_live: dict[str, LiveEngine] = {}
+_lock = threading.Lock()
+
+
+def live_engine(settings: Settings) -> LiveEngine:
+    """The live engine for ``settings``, one per distinct engine settings in the process."""
+    key = repr([getattr(settings, name) for name in _ENGINE_FIELDS])
+    with _lock:
+        engine = _live.get(key)
+        if engine is None:
+            engine = _live[key] = LiveEngine(_builder(settings), lambda: folder_version(settings))
+        return engine
+
+
+def _builder(settings: Settings) -> Callable[[], Engine]:
+    """The first build is the process's shared engine (``load_engine``); later ones are new."""
+    built = []
+
+    def build() -> Engine:
+        engine = load_engine(settings) if not built else Engine.from_settings(settings)
+        built.append(True)
+        return engine
+
+    return build
