@@ -45,6 +45,8 @@ class Settings:
     anchor_file: Path | None = None
     max_chars: int = 200_000
     lexicon_dirs: tuple[Path, ...] = ()
+    #: a folder with one sub-folder per unit (named by its id) whose entries apply to that unit's accounts and those below
+    unit_lexicon_dir: Path | None = None
     allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS
     classifier_enabled: bool = True
     classifier_labels: dict[str, tuple[str, ...]] = field(
@@ -97,6 +99,7 @@ _ENV = {
     "REVIEWER_ANCHOR_FILE": "anchor_file",
     "REVIEWER_MAX_CHARS": "max_chars",
     "REVIEWER_LEXICON_DIRS": "lexicon_dirs",
+    "REVIEWER_UNIT_LEXICON_DIR": "unit_lexicon_dir",
     "REVIEWER_ALLOWED_DOMAINS": "allowed_domains",
     "REVIEWER_CLASSIFIER": "classifier_enabled",
     "REVIEWER_MODEL_PATH": "model_path",
@@ -115,7 +118,7 @@ def _coerce(name: str, value: object) -> object:
     kind = {f.name: f for f in fields(Settings)}[name]
     default = kind.default if kind.default is not kind.default_factory else None
     try:
-        if name in ("instance_path", "model_path", "anchor_file"):
+        if name in ("instance_path", "model_path", "anchor_file", "unit_lexicon_dir"):
             return Path(str(value)).expanduser()
         if name == "lexicon_dirs":
             items = value.split(os.pathsep) if isinstance(value, str) else list(value)

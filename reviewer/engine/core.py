@@ -11,6 +11,7 @@ entry overrides them; the verdict is the worst severity found.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
@@ -42,7 +43,7 @@ class Engine:
     def from_settings(cls, settings: Settings | None = None, *, classifier: bool | None = None) -> Engine:
         """Load the shipped lexicons plus the configured folders, and the classifier if enabled."""
         settings = settings or load_settings()
-        lexicon = Lexicon.load(settings.lexicon_dirs)
+        lexicon = Lexicon.load(settings.lexicon_dirs, units=settings.unit_lexicon_dir)
         model = None
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)
@@ -66,11 +67,12 @@ class Engine:
         return out
 
     def review(self, text: str, kind: str = "post", *, duty: str | None = None,
-               classify: bool = True, as_of_year: int | None = None) -> Report:
+               classify: bool = True, as_of_year: int | None = None, units: Iterable[str] = ()) -> Report:
         """Review one text: every finding points at ``text[start:end]`` of the text given.
 
         ``as_of_year`` says when the text was written (an inspected post's date): names renamed
-        later were correct then.
+        later were correct then. ``units`` are the account's unit and those above it (ids as
+        text): their own lexicon entries apply, other units' do not.
         """
         if not isinstance(text, str):
             raise InputError("待审核内容必须是文本", "invalid_text")
@@ -83,7 +85,7 @@ class Engine:
         if not text.strip():
             return Report("pass", [], {})
         views = all_views(text)
-        findings = self.lexicon.match(text, views["compact"], views["plain"])
+        findings = self.lexicon.match(text, views["compact"], views["plain"], units)
         findings.extend(patterns.match(text, views, self.categories, self._context))
         findings.extend(context.political(text, views["plain"], self.categories.get("political_expression")))
         findings.extend(leaders.find(text, views["plain"], self.known_leaders, self.categories.get("leader_title")))
@@ -129,7 +131,7 @@ def _load_classifier(settings: Settings) -> Any:
 
 
 #: the settings an engine depends on; apps that differ only in other settings share one engine
-_ENGINE_FIELDS = ("lexicon_dirs", "allowed_domains", "max_chars", "classifier_enabled", "classifier_labels",
+_ENGINE_FIELDS = ("lexicon_dirs", "unit_lexicon_dir", "allowed_domains", "max_chars", "classifier_enabled", "classifier_labels",
                   "model_path")
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()

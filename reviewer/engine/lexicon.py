@@ -16,12 +16,10 @@ Loading is all or nothing: the first bad line raises ``LexiconError`` naming ``f
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from importlib import resources
+from collections.abc import Iterable
+from dataclasses import replace
 from itertools import chain
 from pathlib import Path
 
@@ -30,192 +28,19 @@ import numpy as np
 
 from reviewer.engine import words
 from reviewer.engine.findings import Finding
-from reviewer.engine.normalize import View, view
-from reviewer.vocabulary import GATES, SEVERITIES
-
-TSV_COLUMNS = ("term", "category", "gate", "severity", "suggestion", "note")
-#: Files of a lexicon folder that hold something else: family defaults, a unit's leaders (leaders.py).
-NOT_LEXICONS = frozenset({"categories.tsv", "leaders.tsv"})
-ALLOW_COLUMNS = ("term", "note")
-
-
-class LexiconError(ValueError):
-    """A lexicon file cannot be used; the message starts with ``file:line``."""
-
-    code = "lexicon_invalid"
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    name: str
-    gate: str
-    severity: str
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One term of a lexicon, with where it came from so errors and findings can cite it."""
-
-    term: str
-    category: str
-    gate: str
-    severity: str
-    suggestion: str | None
-    note: str | None
-    origin: str  # "file:line"
-
-    @property
-    def rule(self) -> str:
-        return f"lexicon.{self.category}"
-
-
-def builtin_dir() -> Path:
-    """The lexicons shipped with the package, wherever it is installed."""
-    return Path(str(resources.files("reviewer.lexicons")))
-
-
-def load_categories(dirs: Iterable[os.PathLike | str] = ()) -> dict[str, Category]:
-    """Rule families and their default gate and severity: the shipped ``categories.tsv``, then the
-    ``categories.tsv`` of each extra lexicon folder, whose rows replace or add families.
-
-    So a deployment moves, say, ``rude`` to another gate by editing its own file, for the lexicon,
-    the patterns and the classifier alike.
-    """
-    categories = _read_categories(builtin_dir() / "categories.tsv", {})
-    for folder in dirs:
-        path = Path(folder) / "categories.tsv"
-        if path.is_file():
-            categories = _read_categories(path, categories)
-    return categories
-
-
-def _read_categories(path: Path, base: dict[str, Category]) -> dict[str, Category]:
-    categories = dict(base)
-    for lineno, row in _rows(path, ("category", "gate", "severity", "name", "covers")):
-        _check_choice(path, lineno, "gate", row["gate"], GATES)
-        _check_choice(path, lineno, "severity", row["severity"], SEVERITIES)
-        categories[row["category"]] = Category(row["category"], row["gate"], row["severity"], row["name"])
-    return categories
-
-
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) of a TSV file whose first non-comment line is the header."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LexiconError(f"{path}:1: 文件不是 UTF-8 编码（{exc.reason}）") from exc
-    except OSError as exc:
-        raise LexiconError(f"{path}:1: 无法读取文件（{exc.strerror}）") from exc
-    header: list[str] | None = None
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cells = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
-        if header is None:
-            header = [c.strip() for c in cells]
-            if tuple(header[: len(columns)]) != columns[: len(header)] or len(header) < 2:
-                raise LexiconError(f"{path}:{lineno}: 表头应为 {' '.join(columns)}，实际为 {' '.join(header)}")
-            continue
-        if len(cells) > len(header):
-            raise LexiconError(f"{path}:{lineno}: 列数过多（{len(cells)} 列，表头只有 {len(header)} 列）")
-        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
-        yield lineno, row
-
-
-def _check_choice(path: Path, lineno: int, column: str, value: str, allowed: Iterable[str]) -> None:
-    if value not in allowed:
-        raise LexiconError(f"{path}:{lineno}: {column} 取值“{value}”无效，应为 {'/'.join(allowed)} 之一")
-
-
-def _compact(term: str, path: Path, lineno: int) -> str:
-    key = view(term, "compact").text
-    if len(key) < 2:
-        raise LexiconError(f"{path}:{lineno}: 词条“{term}”归一化后少于两个字符，会造成大量误报")
-    return key
-
-
-def read_file(path: Path, categories: dict[str, Category]) -> tuple[list[Entry], list[str]]:
-    """Parse one lexicon file into (entries, allow phrases); raise LexiconError on the first bad line."""
-    is_allow = path.stem.lower().startswith("allow")
-    if path.suffix.lower() == ".txt":
-        return _read_txt(path, categories, is_allow)
-    if path.suffix.lower() != ".tsv":
-        raise LexiconError(f"{path}:1: 只支持 .tsv 与 .txt 词库文件")
-    if is_allow:
-        return [], [_compact(row["term"], path, n) for n, row in _rows(path, ALLOW_COLUMNS) if row["term"]]
-    entries = []
-    for lineno, row in _rows(path, TSV_COLUMNS):
-        if not row.get("term"):
-            raise LexiconError(f"{path}:{lineno}: 词条为空")
-        category = categories.get(row.get("category", ""))
-        if category is None:
-            raise LexiconError(
-                f"{path}:{lineno}: 未知类别“{row.get('category', '')}”，应为 {'/'.join(categories)} 之一"
-            )
-        gate = row.get("gate") or category.gate
-        severity = row.get("severity") or category.severity
-        _check_choice(path, lineno, "gate", gate, GATES)
-        _check_choice(path, lineno, "severity", severity, SEVERITIES)
-        entries.append(
-            Entry(
-                term=_compact(row["term"], path, lineno),
-                category=category.name,
-                gate=gate,
-                severity=severity,
-                suggestion=row.get("suggestion") or None,
-                note=row.get("note") or None,
-                origin=f"{path.name}:{lineno}",
-            )
-        )
-    return entries, []
-
-
-def _read_txt(path: Path, categories: dict[str, Category], is_allow: bool) -> tuple[list[Entry], list[str]]:
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise LexiconError(f"{path}:1: 文件不是 UTF-8 编码（{exc.reason}）") from exc
-    except OSError as exc:
-        raise LexiconError(f"{path}:1: 无法读取文件（{exc.strerror}）") from exc
-    name = path.stem
-    for line in lines:
-        stripped = line.strip()
-        if stripped.startswith("#") and stripped[1:].strip().lower().startswith("category:"):
-            name = stripped.split(":", 1)[1].strip()
-            break
-    if not is_allow and name not in categories:
-        raise LexiconError(
-            f"{path}:1: 无法确定类别：请用 “# category: 类别” 注明，或以类别命名文件（{'/'.join(categories)}）"
-        )
-    entries: list[Entry] = []
-    allow: list[str] = []
-    for lineno, line in enumerate(lines, start=1):
-        term = line.strip()
-        if not term or term.startswith("#"):
-            continue
-        if "\t" in term:
-            raise LexiconError(f"{path}:{lineno}: TXT 词库每行只能有一个词条（发现制表符）")
-        key = _compact(term, path, lineno)
-        if is_allow:
-            allow.append(key)
-            continue
-        category = categories[name]
-        entries.append(
-            Entry(key, category.name, category.gate, category.severity, None, None, f"{path.name}:{lineno}")
-        )
-    return entries, allow
-
-
-def lexicon_files(directory: Path) -> list[Path]:
-    """The lexicon files of a folder, in a stable order (categories.tsv is not a lexicon)."""
-    if not directory.is_dir():
-        raise LexiconError(f"{directory}:0: 词库目录不存在")
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.suffix.lower() in (".tsv", ".txt") and p.name not in NOT_LEXICONS and p.is_file()
-    )
+from reviewer.engine.lexicon_files import (  # noqa: F401 - re-exported: the names callers import from here
+    ALLOW_COLUMNS,
+    NOT_LEXICONS,
+    TSV_COLUMNS,
+    Category,
+    Entry,
+    LexiconError,
+    builtin_dir,
+    lexicon_files,
+    load_categories,
+    read_file,
+)
+from reviewer.engine.normalize import View
 
 
 class Lexicon:
@@ -227,9 +52,10 @@ class Lexicon:
     the finding itself.
     """
 
-    def __init__(self, entries: list[Entry], allow: list[str]) -> None:
+    def __init__(self, entries: list[Entry], allow: list[str], scoped_allow: dict[str, list[str]] | None = None) -> None:
         self.entries = entries
         self.allow = allow
+        self.scoped_allow = scoped_allow or {}  # unit -> allow phrases that apply to its accounts only
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         grouped: dict[str, list[Entry]] = {}
         for entry in entries:
@@ -240,9 +66,9 @@ class Lexicon:
         rows: list[Entry] = []  # one row per (term, category): what a hit of the term reports
         checked: list[bool] = []  # does the row's entry need the word-boundary check?
         for term, group in grouped.items():
-            seen: dict[str, Entry] = {}
-            for entry in group:  # a later file (a unit's own folder) overrides an earlier entry
-                seen[entry.category] = entry
+            seen: dict[tuple[str, str], Entry] = {}
+            for entry in group:  # a later file (a deployment's folder) overrides an earlier entry of its scope
+                seen[(entry.category, entry.scope)] = entry
             automaton.add_word(term, len(lengths))
             lengths.append(len(term))
             first_row.append(len(rows))
@@ -250,13 +76,20 @@ class Lexicon:
             rows.extend(seen.values())
             checked.extend(words.needs_check(e.category, term) for e in seen.values())
         self._allow_from = len(lengths)  # ids from here on are allow phrases
-        for phrase in allow:  # an allow phrase equal to a term silences that term
-            if automaton.exists(phrase) and automaton.get(phrase) >= self._allow_from:
-                continue
-            automaton.add_word(phrase, len(lengths))  # replaces a term's id: that term never fires
-            lengths.append(len(phrase))
-            first_row.append(0)
-            row_count.append(0)
+        scopes = sorted({e.scope for e in entries if e.scope} | set(self.scoped_allow))
+        self._scope_code = {scope: code for code, scope in enumerate(scopes)}
+        allow_scope: list[int] = []
+        for scope, phrases in (("", allow), *sorted(self.scoped_allow.items())):
+            for phrase in phrases:
+                if automaton.exists(phrase) and (automaton.get(phrase) >= self._allow_from or scope):
+                    continue  # already an allow phrase; a unit's phrase equal to a term cannot silence it for that unit alone
+                automaton.add_word(phrase, len(lengths))  # replaces a term's id: that term never fires
+                lengths.append(len(phrase))
+                first_row.append(0)
+                row_count.append(0)
+                allow_scope.append(self._scope_code[scope] if scope else -1)
+        self._allow_scope = np.array(allow_scope, dtype=np.int64)
+        self._scoped = bool(scopes)
         self._length = np.array(lengths, dtype=np.int64)
         self._first_row = np.array(first_row, dtype=np.int64)
         self._row_count = np.array(row_count, dtype=np.int64)
@@ -264,32 +97,42 @@ class Lexicon:
         categories = {name: code for code, name in enumerate(sorted({e.category for e in rows}))}
         self._row_category = np.array([categories[e.category] for e in rows], dtype=np.int64)
         self._row_checked = np.array(checked, dtype=bool)
+        self._row_scope = np.array([self._scope_code[e.scope] if e.scope else -1 for e in rows], dtype=np.int64)
         self._rows = rows
         self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
         self.allow_origins: dict[str, str] = {}  # allow phrase -> the file it came from (set by ``load``)
         self._automaton = automaton
         self._empty = not entries
         any_checked = any(checked)
-        self._segmenter = words.segmenter(words.user_words([*grouped, *allow])) if any_checked else None
+        every_allow = [*allow, *(p for phrases in self.scoped_allow.values() for p in phrases)]
+        self._segmenter = words.segmenter(words.user_words([*grouped, *every_allow])) if any_checked else None
         self._boundaries = words.describe() if any_checked else ""  # what the check was built with
         if not self._empty:
             automaton.make_automaton()
 
     @classmethod
-    def load(cls, dirs: Iterable[os.PathLike | str] = (), *, builtin: bool = True) -> Lexicon:
-        """Load the shipped lexicons and then each extra folder; all or nothing."""
+    def load(cls, dirs: Iterable[os.PathLike | str] = (), *, builtin: bool = True,
+             units: os.PathLike | str | None = None) -> Lexicon:
+        """Load the shipped lexicons, then each extra folder, then the units' own folders
+        (``units/<unit id>/``: entries and allow phrases that apply to that unit's accounts and
+        those below it); all or nothing."""
         categories = load_categories(dirs)
-        folders = ([builtin_dir()] if builtin else []) + [Path(d) for d in dirs]
+        folders = [("", builtin_dir())] if builtin else []
+        folders += [("", Path(d)) for d in dirs]
+        if units is not None and Path(units).is_dir():
+            folders += [(unit.name, unit) for unit in sorted(Path(units).iterdir()) if unit.is_dir()]
         entries: list[Entry] = []
         allow: list[str] = []
+        scoped_allow: dict[str, list[str]] = {}
         origins: dict[str, str] = {}
-        for folder in folders:
+        for scope, folder in folders:
             for path in lexicon_files(folder):
                 more, more_allow = read_file(path, categories)
-                entries.extend(more)
-                allow.extend(more_allow)
-                origins.update((phrase, path.name) for phrase in more_allow if phrase not in origins)
-        lexicon = cls(entries, allow)
+                entries.extend(replace(e, scope=scope, origin=f"{scope}/{e.origin}") if scope else e for e in more)
+                (scoped_allow.setdefault(scope, []) if scope else allow).extend(more_allow)
+                where = f"{scope}/{path.name}" if scope else path.name
+                origins.update((phrase, where) for phrase in more_allow if phrase not in origins)
+        lexicon = cls(entries, allow, scoped_allow)
         lexicon.allow_origins = origins
         return lexicon
 
@@ -300,10 +143,11 @@ class Lexicon:
         """sha256 over every entry and allow phrase, and the word-boundary table and jieba version
         when some term is checked: changes exactly when what is matched changes."""
         digest = hashlib.sha256()
-        for e in sorted(self.entries, key=lambda e: (e.term, e.category)):
-            digest.update("\t".join((e.term, e.category, e.gate, e.severity, e.suggestion or "", e.note or "")).encode())
+        for e in sorted(self.entries, key=lambda e: (e.term, e.category, e.scope)):
+            scope = (e.scope,) if e.scope else ()
+            digest.update("\t".join((e.term, e.category, e.gate, e.severity, e.suggestion or "", e.note or "", *scope)).encode())
             digest.update(b"\n")
-        for phrase in sorted(self.allow):
+        for phrase in sorted([*self.allow, *(f"{u}/{p}" for u, ps in self.scoped_allow.items() for p in ps)]):
             digest.update(b"allow\t" + phrase.encode() + b"\n")
         digest.update(self._boundaries.encode())
         return digest.hexdigest()
@@ -323,10 +167,11 @@ class Lexicon:
         if self._segmenter is not None:
             self._segmenter.ready()
 
-    def match(self, original: str, compact: View, plain: View | None = None) -> list[Finding]:
+    def match(self, original: str, compact: View, plain: View | None = None, scopes: Iterable[str] = ()) -> list[Finding]:
         """Findings for every term in the compact view that no allow phrase covers and, for the
         families that need it, that stands on word boundaries. ``plain`` (the plain view of
-        ``original``) is built here when not given and some hit needs the check."""
+        ``original``) is built here when not given and some hit needs the check. ``scopes``: the
+        units whose own entries apply (the account's unit and those above it); others' do not."""
         if self._empty or not compact.text:
             return []
         flat = np.fromiter(chain.from_iterable(self._automaton.iter(compact.text)), dtype=np.int64)
@@ -336,6 +181,11 @@ class Lexicon:
         ends = flat[0::2] + 1
         starts = ends - self._length[ids]
         is_allow = ids >= self._allow_from
+        if self._scoped:
+            codes = np.array([self._scope_code[s] for s in scopes if s in self._scope_code], dtype=np.int64)
+            out = is_allow.copy()
+            out[is_allow] = ~_in_scope(self._allow_scope[ids[is_allow] - self._allow_from], codes)
+            ids, starts, ends, is_allow = ids[~out], starts[~out], ends[~out], is_allow[~out]
         if is_allow.any():
             ids, starts, ends = _uncovered(ids, starts, ends, is_allow)
             if not ids.size:
@@ -348,6 +198,9 @@ class Lexicon:
             hit = np.repeat(np.arange(ids.size), counts)
             rows = self._first_row[ids][hit] + np.arange(hit.size) - np.repeat(np.cumsum(counts) - counts, counts)
             starts, ends = starts[hit], ends[hit]
+        if self._scoped:
+            keep = _in_scope(self._row_scope[rows], codes)
+            rows, starts, ends = rows[keep], starts[keep], ends[keep]
         if self._segmenter is not None:
             checked = self._row_checked[rows]
             if checked.any():
@@ -361,6 +214,11 @@ class Lexicon:
         o_ends = (positions[ends - 1] + 1).tolist()
         fields = self._row_fields
         return [Finding(a, b, original[a:b], *fields[k]) for a, b, k in zip(o_starts, o_ends, rows.tolist(), strict=True)]
+
+
+def _in_scope(scope: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Entries everywhere (-1) and those of the units in ``codes``."""
+    return (scope < 0) | np.isin(scope, codes)
 
 
 def _uncovered(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, is_allow: np.ndarray) -> tuple:

@@ -30,7 +30,10 @@ def folder_version(settings: Settings) -> str:
     """A digest of what the engine is built from on disk: every file of the lexicon folders, the model."""
     digest = hashlib.sha256()
     paths = [Path(d) for d in settings.lexicon_dirs]
-    files = sorted(p for folder in paths if folder.is_dir() for p in folder.iterdir() if p.is_file())
+    units = Path(settings.unit_lexicon_dir) if settings.unit_lexicon_dir is not None else None
+    if units is not None and units.is_dir():
+        paths += [units, *(p for p in units.iterdir() if p.is_dir())]  # a unit's folder added or removed counts too
+    files = sorted(p for folder in paths if folder.is_dir() for p in folder.iterdir())
     if settings.model_path is not None:
         files.append(Path(settings.model_path))
     for path in files:
