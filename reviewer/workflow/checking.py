@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.bootstrap import review_engine
 from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.errors import ReviewerError, fail
-from reviewer.storage import Account, User
+from reviewer.storage import Account, Unit, User
 from reviewer.vocabulary import FINDING_FIELDS
 from reviewer.workflow import validation
 from reviewer.workflow.access import get_account
@@ -48,14 +49,32 @@ def duty_of(account: Account) -> str | None:
     return account.duty or account.department
 
 
-def review_fields(session: Session, texts: dict[str, str | None], kind: str, duty: str | None) -> TextCheck:
+def unit_path(session: Session, unit_id: int | None) -> tuple[str, ...]:
+    """The unit and every unit above it, as the engine names lexicon scopes: whose own entries apply."""
+    path: list[str] = []
+    seen: set[int] = set()
+    while unit_id is not None and unit_id not in seen:
+        seen.add(unit_id)
+        path.append(str(unit_id))
+        unit_id = session.scalar(select(Unit.parent_id).where(Unit.id == unit_id))
+    return tuple(path)
+
+
+def account_fields(session: Session, texts: dict[str, str | None], kind: str, account: Account) -> TextCheck:
+    """Review the fields of a text of ``account``: its duty, and its units' own lexicon entries."""
+    return review_fields(session, texts, kind, duty_of(account), unit_path(session, account.unit_id))
+
+
+def review_fields(session: Session, texts: dict[str, str | None], kind: str, duty: str | None,
+                  units: tuple[str, ...] = ()) -> TextCheck:
     """Review every given field of ``texts`` (None fields are skipped)."""
     engine = review_engine(session)
     reports: dict[str, Report] = {}
     try:
         for name in FINDING_FIELDS:
             if texts.get(name) is not None:
-                reports[name] = engine.review(texts[name], kind=kind, duty=duty, classify=CLASSIFY_FIELD[name])
+                reports[name] = engine.review(texts[name], kind=kind, duty=duty, classify=CLASSIFY_FIELD[name],
+                                              units=units)
     except ReviewerError as exc:
         raise fail("invalid_input", exc.message) from exc
     return TextCheck(reports)
@@ -75,5 +94,5 @@ def check_text(session: Session, actor: User, account_id: Any, title: Any, body:
     for name, value in texts.items():
         validation.text(name, value, required=False)
     if account_id is not None:
-        duty = duty_of(get_account(session, actor, account_id))
+        return account_fields(session, texts, kind, get_account(session, actor, account_id))
     return review_fields(session, texts, kind, duty)
