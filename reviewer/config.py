@@ -35,7 +35,7 @@ class ConfigError(ValueError):
 class Settings:
     """Everything reviewer can be told; frozen so one request cannot change another's view."""
 
-    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    instance_path: Path = field(default_factory=lambda: default_instance())
     database_url: str | None = None
     secret_key: str | None = None
     audit_hmac_key: str | None = None
@@ -143,6 +143,18 @@ def _coerce(name: str, value: object) -> object:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"配置项 {name} 的取值无效：{value!r}") from exc
     return str(value)
+
+
+def default_instance(start: Path | None = None) -> Path:
+    """The ``instance`` folder of the nearest enclosing project: the first of the working folder
+    and its parents whose ``instance/`` holds a database or an audit key (as git finds ``.git``), so
+    commands run in a sub-folder find the demo database; else ``./instance``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "instance"
+        if (candidate / "reviewer.sqlite3").is_file() or (candidate / "audit.key").is_file():
+            return candidate
+    return here / "instance"
 
 
 def load_settings(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:

@@ -79,13 +79,15 @@ def database_session(*, commit: bool = True, error_code: int = EXIT_INPUT) -> It
     from reviewer.bootstrap import bootstrap
 
     config = settings()
+    reason = changes.unavailable_reason(config)
+    if reason:
+        where = "" if config.database_url else (f"（在 {config.instance_path} 中找不到；命令在当前目录及其上级目录的 instance/ "
+                                                "中查找数据库，也可用环境变量 REVIEWER_INSTANCE 或 DATABASE_URL 指定）")
+        fail(f"{reason}{where}。请检查 DATABASE_URL，或先运行 reviewer db upgrade。", error_code)
     try:
         key = hmac_key(config)  # before anything is written: a missing key is never invented
     except AuditKeyError as exc:
         fail(str(exc))
-    reason = changes.unavailable_reason(config)
-    if reason:
-        fail(f"{reason}。请检查 DATABASE_URL，或先运行 reviewer db upgrade。", error_code)
     services = bootstrap(config, audit_key=key)
     try:
         with services.session_factory() as session:
