@@ -195,3 +195,10 @@ def test_tampered_model_is_refused_with_a_clear_message(tmp_path, monkeypatch):
     result = run(["check", "-"], "市政务服务中心正常办公。".encode())
     assert result.exit_code == 2
     assert "错误" in result.output and "Traceback" not in result.output
+
+
+def test_overlapping_findings_are_marked_as_one_run_carrying_every_number():
+    result = run(["check", "-", "--format", "text"], "请加微信wjg2026咨询。市图书馆周六开放。".encode())
+    marked = result.output.splitlines()[2]
+    assert "【加微信wjg2026】[1][2]" in marked  # 加微信 (lexicon) inside 微信wjg2026 (pattern): both marked
+    assert "“加微信”" in result.output and "“微信wjg2026”" in result.output

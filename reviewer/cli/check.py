@@ -57,16 +57,13 @@ def render_text(text: str, report: Report, color: bool, names: dict[str, str] | 
     marked = []
     pos = 0
     numbered = list(enumerate(report.findings, start=1))
-    for n, f in sorted(numbered, key=lambda p: (p[1].start, p[1].end)):
-        if f.source == "classifier" and f.end - f.start > 40:
-            continue
-        if f.start < pos:
-            continue
-        marked.append(text[pos:f.start])
-        evidence = f"【{text[f.start:f.end]}】[{n}]"
-        fg = {"block": "red", "review": "yellow", "info": "cyan"}[f.severity]
+    for start, end, group in _runs(numbered):
+        marked.append(text[pos:start])
+        evidence = f"【{text[start:end]}】" + "".join(f"[{n}]" for n, _ in group)
+        worst = min((f.severity for _, f in group), key=("block", "review", "info").index)
+        fg = {"block": "red", "review": "yellow", "info": "cyan"}[worst]
         marked.append(click.style(evidence, fg=fg, bold=True) if color else evidence)
-        pos = f.end
+        pos = end
     marked.append(text[pos:])
     lines.append("".join(marked).rstrip("\n"))
     lines.append("")
@@ -87,6 +84,30 @@ def render_text(text: str, report: Report, color: bool, names: dict[str, str] | 
         scores = "，".join(f"{k}={v:.2f}" for k, v in report.labels.items())
         lines.append(f"分类模型得分：{scores}")
     return "\n".join(lines)
+
+
+def _runs(numbered: list) -> list[tuple[int, int, list]]:
+    """Overlapping findings (加微信 inside 微信wjg2026) joined into one marked run that carries every
+    finding's number, so none goes unmarked. A classifier finding covers a sentence: it joins the
+    run it overlaps rather than widening it, and a long one alone is listed, not marked."""
+    runs: list[tuple[int, int, list]] = []
+    words = [(n, f) for n, f in numbered if f.source != "classifier"]
+    for n, f in sorted(words, key=lambda p: (p[1].start, p[1].end)):
+        if runs and f.start < runs[-1][1]:
+            start, end, group = runs[-1]
+            runs[-1] = (start, max(end, f.end), [*group, (n, f)])
+        else:
+            runs.append((f.start, f.end, [(n, f)]))
+    for n, f in numbered:
+        if f.source != "classifier":
+            continue
+        inside = [i for i, (start, end, _) in enumerate(runs) if start < f.end and f.start < end]
+        if inside:
+            start, end, group = runs[inside[0]]
+            runs[inside[0]] = (start, end, [*group, (n, f)])
+        elif f.end - f.start <= 40:
+            runs.append((f.start, f.end, [(n, f)]))
+    return sorted(runs, key=lambda run: run[0])
 
 
 @click.command(cls=ChineseCommand)
