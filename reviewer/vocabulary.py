@@ -1,5 +1,5 @@
 """The one vocabulary: roles, statuses (of drafts and of inspection jobs), gates, severities, kinds,
-levels and their Chinese names.
+levels, the register's subject levels, contact roles and background-check results, and their Chinese names.
 
 The codes and names are data (``vocabulary.toml``); the database constraints, the JSON schemas,
 the templates, the exports and the command line all read them from here, so a name is changed
@@ -33,6 +33,9 @@ SOURCE_NAMES = _names("sources")
 PLATFORM_NAMES = _names("platforms")
 FIELD_NAMES = _names("fields")
 INSPECTION_STATUS_NAMES = _names("inspection_statuses")
+SUBJECT_LEVEL_NAMES = _names("subject_levels")
+CONTACT_ROLE_NAMES = _names("contact_roles")
+BACKGROUND_RESULT_NAMES = _names("background_results")
 LEVEL_NAMES: Mapping[int, str] = MappingProxyType({int(k): v for k, v in _DATA["levels"].items()})
 
 ROLES: tuple[str, ...] = tuple(ROLE_NAMES)
@@ -46,6 +49,9 @@ DECISIONS: tuple[str, ...] = tuple(DECISION_NAMES)
 SOURCES: tuple[str, ...] = tuple(SOURCE_NAMES)
 PLATFORMS: tuple[str, ...] = tuple(PLATFORM_NAMES)
 LEVELS: tuple[int, ...] = tuple(LEVEL_NAMES)
+SUBJECT_LEVELS: tuple[str, ...] = tuple(SUBJECT_LEVEL_NAMES)
+CONTACT_ROLES: tuple[str, ...] = tuple(CONTACT_ROLE_NAMES)
+BACKGROUND_RESULTS: tuple[str, ...] = tuple(BACKGROUND_RESULT_NAMES)
 #: The fields of a version the engine reviews, in display order; a reply's citizen message is the
 #: citizen's own words, not the account's, so it is never among them.
 FINDING_FIELDS: tuple[str, ...] = tuple(_DATA["reviewed_fields"])
@@ -63,4 +69,6 @@ def template_globals() -> dict[str, object]:
         "DECISION_NAMES": DECISION_NAMES, "STATUS_NAMES": STATUS_NAMES, "ROLE_NAMES": ROLE_NAMES,
         "VERDICT_NAMES": VERDICT_NAMES, "LEVEL_NAMES": LEVEL_NAMES, "SOURCE_NAMES": SOURCE_NAMES,
         "FIELD_NAMES": FIELD_NAMES, "INSPECTION_STATUS_NAMES": INSPECTION_STATUS_NAMES, "level_name": level_name,
+        "SUBJECT_LEVEL_NAMES": SUBJECT_LEVEL_NAMES, "CONTACT_ROLE_NAMES": CONTACT_ROLE_NAMES,
+        "BACKGROUND_RESULT_NAMES": BACKGROUND_RESULT_NAMES,
     }

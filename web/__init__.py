@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.teardown_request(_close)
     got_request_exception.connect(_flag_failure, app)
 
-    from reviewer.web import admin, api, audit, auth, inspections, pages
+    from reviewer.web import admin, api, audit, auth, inspections, pages, registry
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -114,5 +114,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.register_blueprint(audit.api_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(inspections.bp)
+    app.register_blueprint(registry.bp)
     app.add_url_rule("/healthz", "healthz", security.public(healthz))
     return app

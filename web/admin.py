@@ -1,4 +1,5 @@
-"""Administration pages for the browser: the login throttle of user accounts, lifted by an admin.
+"""Administration pages for the browser: the unit tree, users (roles, units, disable, reset password),
+and the login throttle of user accounts, lifted by an admin (the register is ``web.registry``).
 
 Every view needs ``admin.manage``; forms carry the CSRF token like every other page. The work is
 done by ``reviewer.admin`` (which writes the audit entry); the views only translate.
@@ -9,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from reviewer.admin import security
 from reviewer.admin import users as user_admin
 from reviewer.errors import WorkflowError
+from reviewer.storage import Unit
 from reviewer.web.security import app_settings, current_actor, db, error_response, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,3 +43,90 @@ def unlock(username: str) -> Any:
     else:
         flash(f"用户 {user.username} 当前没有登录限制，无需解除。", "info")
     return redirect(url_for("admin.users"))
+
+
+def _scope() -> set[int]:
+    from reviewer.admin.register import admin_unit_ids
+
+    return admin_unit_ids(db(), current_actor().id)
+
+
+@bp.get("/units")
+@requires("admin.manage")
+def units() -> Any:
+    """单位: the unit tree of the admin's units, with account counts and contacts."""
+    from reviewer.admin import operators
+    from reviewer.admin import units as unit_admin
+
+    scope = _scope()
+    lines = [line for line in unit_admin.unit_tree(db()) if line.unit.id in scope]
+    contacts = {line.unit.id: operators.contacts_of(db(), line.unit.id) for line in lines}
+    return render_template("admin/units.html", lines=lines, contacts=contacts)
+
+
+PEOPLE_PAGE = 20
+
+
+@bp.get("/people")
+@requires("admin.manage")
+def people() -> Any:
+    """用户管理: users of the admin's units (roles, units, state), searchable, one page at a time."""
+    from reviewer.storage import Unit, UserUnit
+    from reviewer.vocabulary import ROLES
+
+    scope = _scope()
+    query = (request.args.get("q") or "").strip()[:100]
+    members = set(db().scalars(select(UserUnit.user_id).where(UserUnit.unit_id.in_(sorted(scope) or [-1]))))
+    rows = [s for s in user_admin.list_users(db()) if s.user.id in members
+            and (not query or query in s.user.username or query in s.user.display_name)]
+    raw = request.args.get("page") or "1"
+    pages = max(1, -(-len(rows) // PEOPLE_PAGE))
+    page = min(int(raw) if raw.isdigit() and len(raw) < 7 else 1, pages)
+    unit_names = db().scalars(select(Unit.name).where(Unit.id.in_(sorted(scope) or [-1])).order_by(Unit.id)).all()
+    return render_template("admin/people.html", rows=rows[(page - 1) * PEOPLE_PAGE:page * PEOPLE_PAGE], total=len(rows),
+                           page=page, pages=pages, q=query, roles=ROLES, unit_names=unit_names)
+
+
+def _in_scope(username: str) -> Any:
+    from reviewer.storage import UserUnit
+
+    try:
+        user = user_admin.get_user(db(), username)
+    except WorkflowError as exc:
+        return error_response(404, exc.message, exc.code)
+    units = set(db().scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
+    if not units & _scope():
+        return error_response(404, "找不到该用户，或其不属于您管理的单位。", "unknown_user")
+    return None
+
+
+@bp.post("/people/<path:username>")
+@requires("admin.manage")
+def change_person(username: str) -> Any:
+    """One change of a user: add or remove a role or unit, disable or enable, reset the password."""
+    from reviewer.web.errors import status_of
+
+    refused = _in_scope(username)
+    if refused is not None:
+        return refused
+    form, actor = request.form, current_actor().username
+    action = form.get("action") or ""
+    try:
+        if action in ("add_role", "remove_role"):
+            user_admin.change_roles(db(), username, **{action.split("_")[0]: [form.get("role") or ""]}, actor_name=actor)
+        elif action in ("add_unit", "remove_unit"):
+            unit = form.get("unit") or ""
+            if action == "add_unit" and unit not in set(db().scalars(select(Unit.name).where(Unit.id.in_(sorted(_scope()) or [-1])))):
+                return error_response(404, "该单位不在您管理的单位之内。", "unknown_unit")
+            user_admin.change_units(db(), username, **{action.split("_")[0]: [unit]}, actor_name=actor)
+        elif action in ("disable", "enable"):
+            user_admin.set_active(db(), username, action == "enable", actor_name=actor)
+        elif action == "reset_password":
+            user_admin.reset_password(db(), username, form.get("password") or "", actor_name=actor)
+        else:
+            return error_response(422, "未知的操作。", "invalid_input")
+    except WorkflowError as exc:
+        db().rollback()
+        return error_response(status_of(exc), exc.message, exc.code)
+    flash(f"已更新用户 {username}。", "success")
+    return redirect(url_for("admin.people", q=request.args.get("q") or None))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
+from reviewer.audit import details as audit_details
 from reviewer.audit import exports, keys, reconcile
 from reviewer.audit import scope as audit_scope
 from reviewer.errors import WorkflowError
@@ -83,17 +84,20 @@ def _event_name(code: str) -> str:
     return audit.event_names().get(code, code)
 
 
-@bp.app_template_filter("details_text")
-def _details_text(details: str | None) -> str:
-    """Details JSON as short "key: value" text for a table cell."""
-    if not details:
-        return ""
-    parts = []
-    for key, value in json.loads(details).items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}: {shown}")
-    text = "；".join(parts)
-    return text if len(text) <= 300 else text[:300] + "…"
+@bp.app_template_filter("details_list")
+def _details_list(details: str | None) -> list[audit_details.Detail]:
+    """Details JSON as Chinese labelled fields for a table cell or a timeline entry."""
+    return audit_details.describe(details)
+
+
+def _actor_names(session: Session, rows: list[Any]) -> dict[int, str]:
+    """Display names of the people acting in ``rows`` (the log keeps their login names)."""
+    from reviewer.storage import User
+
+    ids = {row.actor_id for row in rows if row.actor_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 def _choices(session: Session, scope: audit_scope.AuditScope) -> dict[str, Any]:
@@ -139,21 +143,19 @@ def _page_number(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
-@bp.get("/")
-@requires("audit.read")
-def index() -> Any:
-    """Filter form, one page of matching entries, export and verification buttons."""
+def _index_page(values: dict[str, str], page: int = 1, *, forms: dict[str, Any] | None = None,
+                status: int = 200) -> Any:
+    """The audit log page; ``forms`` keeps what a small form (register, anchor) was sent with and its error."""
     session = db()
     scope = _scope()
-    values = _form_values(request.args)
-    page = _page_number(request.args.get("page"))
     context: dict[str, Any] = {"values": values, "page": page, "rows": [], "total": 0, "error": None,
-                               "page_size": PAGE_SIZE, **_choices(session, scope)}
+                               "page_size": PAGE_SIZE, "actor_names": {}, "forms": forms or {},
+                               **_choices(session, scope)}
     try:
         flt = exports.AuditFilter.from_mapping(values)
     except exports.FilterError as exc:
         context["error"] = exc.message
-        return render_template("audit/index.html", **context), 422
+        return render_template("audit/index.html", **context), max(status, 422)
     try:
         audit_scope.check_filter(session, scope, flt)
     except audit_scope.OutOfScope as exc:
@@ -162,9 +164,17 @@ def index() -> Any:
     context["total"] = exports.count_entries(session, flt, scope=scope)
     statement = exports.filtered(session, flt, scope=scope).order_by(None).order_by(audit.AuditEntry.seq.desc())
     context["rows"] = session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    context["actor_names"] = _actor_names(session, context["rows"])
     context["pages"] = max(1, -(-context["total"] // PAGE_SIZE))
     context["query"] = {k: v for k, v in values.items() if v}
-    return render_template("audit/index.html", **context)
+    return render_template("audit/index.html", **context), status
+
+
+@bp.get("/")
+@requires("audit.read")
+def index() -> Any:
+    """Filter form, one page of matching entries, export and verification buttons."""
+    return _index_page(_form_values(request.args), _page_number(request.args.get("page")))
 
 
 @bp.get("/drafts/<int:draft_id>")
@@ -190,7 +200,7 @@ def timeline(draft_id: int) -> Any:
             DraftVersion.draft_id == draft_id, DraftVersion.number == draft.current_version))
         account = session.get(Account, draft.account_id)
     return render_template("audit/timeline.html", draft_id=draft_id, draft=draft, title=title,
-                           account=account, rows=rows, gates=GATE_NAMES)
+                           account=account, rows=rows, gates=GATE_NAMES, actor_names=_actor_names(session, rows))
 
 
 @bp.post("/export")
@@ -216,7 +226,8 @@ def verify() -> Any:
     try:
         anchor_hash = audit.check_anchor(request.form.get("anchor"))
     except WorkflowError as exc:
-        return error_response(422, exc.message, exc.code)
+        return _index_page(_form_values({}), forms={"anchor": {"value": request.form.get("anchor") or "",
+                                                               "error": exc.message}}, status=422)
     session = db()
     kept = reconcile.latest_anchor(app_settings())
     result = audit.verify(session, keys.session_keys(session), anchor=anchor_hash or kept)
@@ -234,16 +245,24 @@ def register() -> Any:
 
     raw_account = (request.form.get("account_id") or "").strip()
     month = (request.form.get("month") or "").strip()
+
+    def refused(message: str, status: int) -> Any:
+        db().rollback()
+        kept = {"register": {"account_id": raw_account, "month": month, "error": message}}
+        return _index_page(_form_values({}), forms=kept, status=status)
+
     if not (raw_account.isdigit() and len(raw_account) < 12):
-        return error_response(422, "请选择要生成台账的账号。", "invalid_account")
+        return refused("请选择要生成台账的账号。", 422)
     buffer = io.BytesIO()
     actor = current_actor()
     try:
         account, _ = register_module.monthly_register(db(), int(raw_account), month, buffer, scope=_scope(),
                                                       actor_id=actor.id, actor_name=actor.username,
                                                       ip=request.remote_addr, via="web")
+    except audit_scope.OutOfScope as exc:
+        return error_response(404, exc.message, exc.code)
     except WorkflowError as exc:
-        return error_response(status_of(exc), exc.message, exc.code)
+        return refused(exc.message, status_of(exc))
     db().commit()
     reconcile.anchor_after_commit(db(), "register")
     name = register_module.register_filename(account.name, month)

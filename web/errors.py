@@ -35,6 +35,16 @@ STATUS: dict[str, int] = {
     "not_publishable": 409,
     "conflict": 409,
     "inspection_not_ready": 409,
+    # The account register (issue 13): the lifecycle refuses a step that the account's history forbids.
+    "transition_not_allowed": 409,
+    "offline_limit": 409,
+    "notice_required": 409,
+    "notice_too_short": 409,
+    "event_out_of_order": 409,
+    "explanation_required": 409,
+    "account_not_live": 409,
+    "outsourced_conflict": 409,
+    "unknown_account": 404,
     "model_invalid": 500,
 }
 DEFAULT_STATUS = 422

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from reviewer.vocabulary import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES
+from reviewer.vocabulary import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES, level_name
 
 
 @lru_cache(maxsize=1)
@@ -33,12 +33,30 @@ def _get(finding: Any, name: str) -> Any:
 def describe(finding: Any) -> dict[str, Any]:
     """A finding (dict, Finding or row) as a dict with its Chinese labels added."""
     keys = ("id", "field", "start", "end", "text", "category", "gate", "severity", "rule", "suggestion",
-            "source", "note")
+            "source", "note", "overrides")
     data = {key: _get(finding, key) for key in keys}
     data["gate_name"] = GATE_NAMES.get(data["gate"], data["gate"] or "未分关")
     data["severity_name"] = SEVERITY_NAMES.get(data["severity"], data["severity"] or "")
     data["category_name"] = category_names().get(data["category"], data["category"] or "")
+    data["overrides"] = data["overrides"] or []
     return data
+
+
+def with_overrides(findings: Iterable[Any], matrix: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The findings of the current version, each with the live sign-offs that overrode it (放行).
+
+    ``matrix`` is ``draft_state``'s level -> gate -> sign-off; each override names the level, the
+    reviewer and the reason, so a page can say who let a 禁止发布 finding through, and why.
+    """
+    by_finding: dict[Any, list[dict[str, Any]]] = {}
+    for level, gates in sorted(matrix.items()):
+        for signoff in gates.values():
+            for o in (signoff or {}).get("overrides", []):
+                reviewer = signoff.get("reviewer") or {}
+                by_finding.setdefault(o["finding_id"], []).append(
+                    {"level": int(level), "reviewer": reviewer.get("display_name") or reviewer.get("username"),
+                     "reason": o["reason"], "at": signoff.get("created_at")})
+    return [{**describe(f), "overrides": by_finding.get(_get(f, "id"), [])} for f in findings]
 
 
 def tooltip(finding: Mapping[str, Any]) -> str:
@@ -48,6 +66,8 @@ def tooltip(finding: Mapping[str, Any]) -> str:
         tip += f"\n建议：{finding['suggestion']}"
     if finding.get("note"):
         tip += f"\n说明：{finding['note']}"
+    for o in finding.get("overrides") or []:
+        tip += f"\n已放行（{level_name(o['level'])} {o['reviewer']}）：{o['reason']}"
     return tip
 
 
@@ -93,11 +113,15 @@ def by_gate(findings: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def summary(findings: Iterable[Any]) -> str:
-    """A one-line count by severity, e.g. “禁止发布 1 处，需复核 2 处”."""
+    """A one-line count by severity, e.g. “禁止发布 1 处（已放行 1 处），需复核 2 处”."""
     counts = {name: 0 for name in SEVERITIES}
+    overridden = 0
     for finding in findings:
         severity = _get(finding, "severity")
         if severity in counts:
             counts[severity] += 1
+        overridden += severity == "block" and bool(_get(finding, "overrides"))
     parts = [f"{SEVERITY_NAMES[s]} {counts[s]} 处" for s in reversed(SEVERITIES) if counts[s]]
+    if overridden:
+        parts[0] += "（均已审核放行）" if overridden == counts["block"] else f"（已审核放行 {overridden} 处）"
     return "，".join(parts) if parts else "未发现问题"

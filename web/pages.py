@@ -9,6 +9,7 @@ user typed.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -19,7 +20,7 @@ from reviewer.errors import WorkflowError
 from reviewer.vocabulary import DECISION_NAMES, FIELD_NAMES, FINDING_FIELDS, GATE_NAMES, KINDS, STATUS_NAMES, VERDICT_NAMES
 from reviewer.web.diff import changed, diff_pieces
 from reviewer.web.errors import status_of
-from reviewer.web.highlight import by_gate, describe, segments, summary
+from reviewer.web.highlight import by_gate, describe, segments, summary, with_overrides
 from reviewer.web.security import current_actor, db, error_response, requires
 
 bp = Blueprint("pages", __name__)
@@ -72,8 +73,9 @@ def _parts(texts: dict[str, str | None], findings: list[dict]) -> list[dict[str,
 
 def _shown(state: dict) -> dict[str, Any]:
     """What every page showing a draft's current version needs: highlighted fields, summary, groups."""
-    return {"parts": {part["field"]: part for part in _parts(state, state["findings"])},
-            "summary": summary(state["findings"]), "groups": by_gate(state["findings"])}
+    findings = with_overrides(state["findings"], state["matrix"])
+    return {"parts": {part["field"]: part for part in _parts(state, findings)},
+            "summary": summary(findings), "groups": by_gate(findings)}
 
 
 @bp.errorhandler(WorkflowError)
@@ -87,10 +89,7 @@ def _localtime(value: str | None) -> str:
     """ISO timestamps (UTC) shown as Beijing time, minutes precision."""
     if not value:
         return ""
-    from datetime import datetime, timedelta, timezone
-
-    moment = datetime.fromisoformat(value)
-    return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromisoformat(value).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.route("/")
@@ -140,9 +139,8 @@ def queue() -> Any:
 @bp.route("/publish")
 @requires("draft.publish")
 def publish_queue() -> Any:
-    """待发布: fully approved drafts; publishing checks again who may publish each."""
-    rows = workflow.list_drafts(db(), current_actor(), "approved")
-    return render_template("pages/publish_queue.html", drafts=rows)
+    """待发布: fully approved drafts, 发布 offered only where this user may publish (``allowed_actions``)."""
+    return render_template("pages/publish_queue.html", drafts=workflow.publish_queue(db(), current_actor()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,17 +302,18 @@ def draft(draft_id: int) -> Any:
 
 
 def _review_page(draft_id: int, level: Any = None, *, errors: dict[str, str] | None = None,
-                 values: dict[str, dict] | None = None, status: int = 200) -> Any:
+                 values: dict[str, dict] | None = None, error_code: str | None = None, status: int = 200) -> Any:
     row = _draft_or_error(draft_id)
     state = workflow.draft_state(db(), row)
-    levels = workflow.open_levels(db(), current_actor(), row)
+    actions = workflow.allowed_actions(db(), current_actor(), row)
+    levels = actions.review_levels
     if level is None:
         level = levels[0] if levels else state["open_level"]
     return render_template(
-        "pages/review.html", state=state, level=level, open_levels=levels,
+        "pages/review.html", state=state, level=level, open_levels=levels, refusal=actions.reasons.get("review"),
         can_sign=level in levels, **_shown(state),
         signed=state["matrix"].get(str(level), {}) if level is not None else {},
-        errors=errors or {}, values=values or {},
+        errors=errors or {}, values=values or {}, error_code=error_code,
     ), status
 
 
@@ -345,8 +344,8 @@ def signoff(draft_id: int) -> Any:
         if exc.code == "not_found":
             raise
         values = {gate: {"comment": form.get("comment", ""), "overrides": overrides, "consents": consents}}
-        return _review_page(draft_id, level if isinstance(level, int) else None,
-                            errors={gate: exc.message}, values=values, status=status_of(exc))
+        return _review_page(draft_id, level if isinstance(level, int) else None, errors={gate: exc.message},
+                            values=values, error_code=exc.code, status=status_of(exc))
     gate_name = GATE_NAMES.get(gate, gate)
     flash(f"已签署第 {level} 级{gate_name}：{DECISION_NAMES.get(decision, decision)}。", "success")
     row = _draft_or_error(draft_id)
@@ -370,12 +369,13 @@ def publish(draft_id: int) -> Any:
             if exc.code == "not_found":
                 raise
             state = workflow.draft_state(db(), _draft_or_error(draft_id))
-            return render_template("pages/publish.html", state=state, error=exc.message,
-                                   url=url or ""), status_of(exc)
+            return render_template("pages/publish.html", state=state, error=exc.message, url=url or "",
+                                   actions=workflow.allowed_actions(db(), current_actor(), row)), status_of(exc)
         flash("稿件已发布。", "success")
         return redirect(url_for("pages.draft", draft_id=draft_id))
     state = workflow.draft_state(db(), row)
-    return render_template("pages/publish.html", state=state, error=None, url="")
+    actions = workflow.allowed_actions(db(), current_actor(), row)
+    return render_template("pages/publish.html", state=state, error=None, url="", actions=actions)
 
 
 @bp.route("/drafts/<int:draft_id>/history")

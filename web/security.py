@@ -94,6 +94,9 @@ NAV: tuple[tuple[str, str], ...] = (
     ("pages.all_drafts", "全部稿件"),
     ("audit.index", "审计日志"),
     ("inspections.index", "账号巡检"),
+    ("registry.accounts", "备案台账"),
+    ("admin.units", "单位"),
+    ("admin.people", "用户管理"),
     ("admin.users", "登录限制"),
 )
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from reviewer.admin.operators import refuse_conflict
 from reviewer.admin.units import CLI_ACTOR, find_unit
 from reviewer.audit import chain as audit
 from reviewer.errors import WorkflowError, unstorable_character
@@ -99,6 +100,7 @@ def change_roles(session: Session, username: str, add: Iterable[str] = (), remov
         raise UserError("invalid_role", f"未知角色 {'、'.join(unknown)}；角色必须是 {'、'.join(ROLES)} 之一。")
     current = user.role_names()
     final, added, removed = _plan(current, add, remove, "角色")
+    refuse_conflict(session, user.id, final, set(session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))))
     if _apply(session, UserRole, user, "role", added, removed):
         audit.record(session, "role.change", actor_name=actor_name, subject_user_id=user.id,
                      details={"user_id": user.id, "username": user.username, "added": sorted(added),
@@ -122,6 +124,7 @@ def change_units(session: Session, username: str, add: Iterable[str] = (), remov
     add_ids, remove_ids = {u.id for u in add_units}, {u.id for u in remove_units}
     current = set(session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
     final, added, removed = _plan(current, add_ids, remove_ids, "单位")
+    refuse_conflict(session, user.id, user.role_names(), final)
     if _apply(session, UserUnit, user, "unit_id", added, removed):
         audit.record(session, "user.update", actor_name=actor_name, subject_user_id=user.id,
                      details={"user_id": user.id, "username": user.username, "field": "units",

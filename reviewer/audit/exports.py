@@ -22,7 +22,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import ColumnDimension
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -292,15 +295,38 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
+#: Column widths of the XLSX export (characters), by column; hashes are wide enough to read whole.
+XLSX_WIDTHS: dict[str, int] = {
+    "seq": 8, "created_at": 28, "local_time": 20, "event": 16, "event_name": 14, "actor_id": 9, "actor_name": 16,
+    "unit_id": 8, "account_id": 8, "draft_id": 8, "version": 6, "level": 8, "gate": 10, "details": 60, "ip": 16,
+    "content_hash": 66, "prev_hash": 66, "entry_hash": 66, "mac": 66,
+}
+_LOCAL_COLUMN = COLUMN_NAMES.index("local_time")
+
+
 def write_xlsx(rows: Iterable[Any], target: Any) -> None:
-    """Write an XLSX workbook to ``target`` (path or binary file) with openpyxl's write-only mode."""
+    """Write an XLSX workbook (write-only mode); Beijing time as a date-time cell, UTC kept exact (hashed)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("审计日志")
+    for index, name in enumerate(COLUMN_NAMES, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter] = ColumnDimension(sheet, index=letter, width=XLSX_WIDTHS.get(name, 12))
     sheet.freeze_panes = "A2"
     sheet.append([header for _, header in COLUMNS])
     for row in rows:
-        sheet.append([_xlsx_cell(value) for value in entry_list(row)])
+        values = [_xlsx_cell(value) for value in entry_list(row)]
+        values[_LOCAL_COLUMN] = _local_cell(sheet, row[_POSITIONS["created_at"]])
+        sheet.append(values)
     workbook.save(target)
+
+
+def _local_cell(sheet: Any, moment: datetime) -> Any:
+    """A write-only cell holding ``moment`` in Beijing time to the second, shown as yyyy-mm-dd hh:mm:ss."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    cell = WriteOnlyCell(sheet, value=moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0))
+    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    return cell
 
 
 def xlsx_chunks(rows: Iterable[Any]) -> Iterator[bytes]:

@@ -122,7 +122,7 @@ def register_rows(session: Session, account_id: int, month: str) -> list[Registe
             version=version.number,
             title=version.title,
             author=names.get(version.editor_id) or names.get(draft.author_id, ""),
-            status=STATUS_NAMES.get(draft.status, draft.status),
+            status=version_outcome(version, draft, own, publication),
             sha256=version.sha256,
         )
         for level in sorted({s.level for s in own}):
@@ -140,6 +140,17 @@ def register_rows(session: Session, account_id: int, month: str) -> list[Registe
             row.url = publication.url or ""
         rows.append((max(moments), row))
     return [row for _, row in sorted(rows, key=lambda item: (item[0], item[1].draft_id, item[1].version))]
+
+
+def version_outcome(version: DraftVersion, draft: Draft, signoffs: list[SignOff], publication: Any) -> str:
+    """What became of this version (not of the draft): published, returned, superseded or the draft's status."""
+    if publication is not None:
+        return STATUS_NAMES["published"]
+    if any(s.decision == "reject" for s in signoffs):
+        return STATUS_NAMES["returned"]
+    if version.number != draft.current_version:
+        return "已修改为新版本"
+    return STATUS_NAMES.get(draft.status, draft.status)
 
 
 HEADERS: tuple[str, ...] = (
@@ -163,6 +174,25 @@ def _line(row: RegisterRow) -> list[Any]:
     return [row.day, row.draft_id, row.version, row.title, row.author, row.status, *levels,
             "\n".join(row.comments), "\n".join(row.overrides), row.publisher, row.published_at, row.url,
             row.sha256]
+
+
+#: The lines units sign before filing the register on paper.
+SIGNATURE_LINES: tuple[str, ...] = (
+    "审核人（签字）：____________________        日期：________年____月____日",
+    "负责人（签字）：____________________        日期：________年____月____日",
+)
+
+
+def _print_setup(sheet: Any) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page, page numbers in the footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "4:4"
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def write_register(session: Session, account_id: int, month: str, target: Any) -> int:
@@ -199,9 +229,14 @@ def write_register(session: Session, account_id: int, month: str, target: Any) -
     sheet.append([f"共 {len(rows)} 条。"])
     sheet.append([f"审计日志锚点（生成时链头）：第 {seq} 条", head_hash])
     sheet.append(["核验方法：reviewer audit verify --anchor <上述哈希>；锚点须随本台账归档保存在数据库之外。"])
+    sheet.append([])
+    for line in SIGNATURE_LINES:
+        sheet.append([line])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(size=12)
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[sheet.cell(row=4, column=index).column_letter].width = width
     sheet.freeze_panes = "A5"
+    _print_setup(sheet)
     workbook.save(target)
     return len(rows)
 

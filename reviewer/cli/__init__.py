@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "audit": "reviewer.cli.audit:audit",
     "token": "reviewer.cli.tokens:token",
     "inspect": "reviewer.cli.inspect:inspect",
+    "registry": "reviewer.cli.registry:registry",
 }
 
 

@@ -19,6 +19,7 @@ from reviewer.storage.database import (
     settings_of,
     upgrade,
 )
+from reviewer.storage.register_tables import AccountEvent, AccountFiling, Operator, OutsourcedStaff, UnitContact
 from reviewer.storage.tables import (
     MAX_ID,
     NAMING_CONVENTION,
@@ -44,6 +45,7 @@ from reviewer.storage.tables import (
 )
 
 __all__ = [
+    "AccountEvent", "AccountFiling", "Operator", "OutsourcedStaff", "UnitContact",
     "MAX_ID", "NAMING_CONVENTION", "SQLITE_BUSY_TIMEOUT_MS", "Account", "ApiToken", "Base", "Draft", "DraftVersion",
     "FindingRow", "InspectionJob", "LoginThrottle", "Publication", "SignOff", "SignOffConsent", "SignOffOverride", "UTCDateTime", "Unit",
     "User", "UserRole", "UserUnit", "alembic_config", "context_of", "descendant_unit_ids", "in_list", "make_engine",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
     text,
 )
@@ -104,6 +105,23 @@ class Account(Base):
     department: Mapped[str | None] = mapped_column(String(100))
     duty: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The register (备案, migration 0009): see reviewer.storage.register_tables for its other tables.
+    platform_other: Mapped[str | None] = mapped_column(String(50))  # 新媒体类型“其他”：小程序、视频号……
+    platform_account_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    supervisor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # 主管单位
+    subject_name: Mapped[str | None] = mapped_column(String(200))  # 代表主体名称
+    subject_level: Mapped[str | None] = mapped_column(String(20))  # vocabulary [subject_levels]
+    verification: Mapped[str | None] = mapped_column(String(200))  # 认证信息
+    contact_name: Mapped[str | None] = mapped_column(String(100))  # 负责同志
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    comments_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    messages_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dm_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 私信
+    high_attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A state of lexicons/registry.toml; accounts that existed before 0009 are 已上线.
+    state: Mapped[str] = mapped_column(String(20), default="live", server_default="live")
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)  # 托管单位
 
 
 class User(Base):

@@ -6,7 +6,7 @@ now), ``checking`` (the engine on a draft's fields), ``commands`` (the changes, 
 transaction) and ``reads`` (what pages and the API show). The browser pages, the JSON API and the
 command line call these functions and nothing else. The names below are the package's interface.
 
-May import: reviewer.workflow, reviewer.engine, reviewer.audit, reviewer.storage, reviewer.bootstrap, reviewer.permissions, reviewer.vocabulary, reviewer.errors, reviewer.config
+May import: reviewer.workflow, reviewer.registry, reviewer.engine, reviewer.audit, reviewer.storage, reviewer.bootstrap, reviewer.permissions, reviewer.vocabulary, reviewer.errors, reviewer.config
 """
 
 from reviewer.errors import WorkflowError
@@ -15,12 +15,12 @@ from reviewer.workflow.actions import Actions, allowed_actions
 from reviewer.workflow.approval import Approval, approval, open_levels
 from reviewer.workflow.checking import TextCheck, check_text, duty_of
 from reviewer.workflow.commands import SignOffRequest, create_draft, edit_draft, publish, retrying, sign_off, submit
-from reviewer.workflow.reads import draft_state, list_drafts, review_queue
+from reviewer.workflow.reads import draft_state, list_drafts, publish_queue, review_queue
 from reviewer.workflow.validation import LIMITS, MAX_ID, content_sha256
 
 __all__ = [
     "LIMITS", "MAX_ID", "Actions", "Approval", "SignOffRequest", "TextCheck", "WorkflowError", "allowed_actions",
     "approval", "check_text", "content_sha256", "create_draft", "draft_state", "duty_of", "edit_draft",
-    "get_account", "get_draft", "list_drafts", "open_levels", "publish", "retrying", "review_queue", "roles_of",
+    "get_account", "get_draft", "list_drafts", "open_levels", "publish", "publish_queue", "retrying", "review_queue", "roles_of",
     "sign_off", "submit", "visible_accounts", "visible_unit_ids",
 ]

@@ -29,7 +29,10 @@ from reviewer.vocabulary import DECISIONS, GATE_NAMES, GATES, STATUS_NAMES, leve
 from reviewer.workflow import lifecycle, validation
 from reviewer.workflow.access import current_version, get_account, get_draft, participation, require, signing_authority, signoffs_of
 from reviewer.workflow.approval import approval, signable
-from reviewer.workflow.checking import TextCheck, duty_of, review_fields
+from reviewer.workflow.checking import TextCheck, account_fields
+
+#: The lifecycle state (lexicons/registry.toml) in which an account may publish.
+LIVE_STATE = "live"
 
 T = TypeVar("T")
 
@@ -143,7 +146,7 @@ def create_draft(session: Session, actor: User, account_id: Any, title: Any, bod
     now = utcnow()
     draft = Draft(account_id=account.id, author_id=actor.id, kind=kind, status="draft", current_version=1,
                   created_at=now, updated_at=now)
-    found = review_fields(session, {"title": title, "body": body}, kind, duty_of(account))
+    found = account_fields(session, {"title": title, "body": body}, kind, account)
     session.add(draft)
     session.flush()
     _add_version(session, draft, account, 1, actor, title, body, citizen_message, found, ip)
@@ -162,7 +165,7 @@ def edit_draft(session: Session, actor: User, draft_id: Any, title: Any, body: A
     if draft.status not in lifecycle.EDIT_STATUS:
         raise fail("invalid_state", "稿件已发布，不能再修改；如需更正请新建稿件。")
     account = session.get(Account, draft.account_id)
-    found = review_fields(session, {"title": title, "body": body}, draft.kind, duty_of(account))
+    found = account_fields(session, {"title": title, "body": body}, draft.kind, account)
     _touch(session, draft, current_version=base + 1, status=lifecycle.EDIT_STATUS[draft.status])
     return _add_version(session, draft, account, base + 1, actor, title, body, citizen_message, found, ip)
 
@@ -299,6 +302,16 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
     return row
 
 
+def _require_live(account: Account) -> None:
+    """Only an account that is 已上线 publishes (issue 13): not one applied for, offline, closing or closed."""
+    from reviewer.registry import default_rules
+
+    if account.state != LIVE_STATE:
+        states = default_rules().states
+        raise fail("account_not_live", f"账号“{account.name}”当前为「{states.get(account.state, account.state)}」，"
+                                       f"不是「{states[LIVE_STATE]}」，不能发布稿件。")
+
+
 def publish(session: Session, actor: User, draft_id: Any, version: Any, url: Any = None, *,
             ip: str | None = None) -> Publication:
     """Publish a fully approved version; the separation rules decide who may not publish it."""
@@ -312,6 +325,7 @@ def publish(session: Session, actor: User, draft_id: Any, version: Any, url: Any
     refusal = separation_refusal("publish", participation(session, actor, draft, current))
     if refusal:
         raise fail("separation_of_duties", refusal)
+    _require_live(session.get(Account, draft.account_id))
     state = approval(session, draft, current)
     if draft.status != lifecycle.PUBLISHABLE or state.missing:
         raise fail("not_publishable", "此版本尚未完成全部审核，不能发布。" + state.describe_missing())

@@ -165,3 +165,22 @@ def review_queue(session: Session, actor: User) -> list[dict]:
         if levels:
             queue.append({**summary, "levels": levels})
     return queue
+
+
+def publish_queue(session: Session, actor: User) -> list[dict]:
+    """Approved drafts of the actor's units, each saying whether the actor may publish it (``publish``)
+    and, when not, why (``publish_refusal``): the same ``allowed_actions`` the draft page offers."""
+    from reviewer.workflow.actions import allowed_actions
+
+    units = visible_unit_ids(session, actor)
+    if not units:
+        return []
+    drafts = list(session.scalars(
+        select(Draft).join(Account, Account.id == Draft.account_id)
+        .where(Account.unit_id.in_(units), Draft.status == PUBLISHABLE)
+        .order_by(Draft.updated_at.desc(), Draft.id.desc())))
+    out = []
+    for summary, draft in zip(_summaries(session, drafts), drafts, strict=True):
+        actions = allowed_actions(session, actor, draft)
+        out.append({**summary, "publish": actions.publish, "publish_refusal": actions.reasons.get("publish")})
+    return out

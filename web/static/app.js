@@ -37,7 +37,7 @@
     if (f.field === "title") { head.appendChild(el("span", "badge field-title", "标题")); }
     head.appendChild(el("span", "finding-text", "“" + f.text + "”"));
     li.appendChild(head);
-    li.appendChild(el("div", "rule", f.category_name + "：" + f.rule));
+    li.appendChild(el("div", "rule", f.category_name));
     if (f.suggestion) { li.appendChild(el("div", "suggestion", "建议：" + f.suggestion)); }
     if (f.note) { li.appendChild(el("div", "note", f.note)); }
     return li;
@@ -118,15 +118,45 @@
     sync();
   }
 
-  /* One click, one request: a second click while the first is on its way would only earn a 409. */
+  /* One click, one request: a second click while the first is on its way would only earn a 409.
+     A form marked data-download answers with a file and never leaves the page, so only a second
+     click of the same button is held back there; another button (CSV, then Excel) still downloads. */
   function setupSingleSubmit() {
     document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (form) {
+      var pending = {};
       form.addEventListener("submit", function (event) {
-        if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }
-        form.setAttribute("data-submitting", "1");
-        window.setTimeout(function () { form.removeAttribute("data-submitting"); }, 4000);
+        var key = "*";
+        if (form.hasAttribute("data-download")) {
+          key = event.submitter ? (event.submitter.name + "=" + event.submitter.value) : "";
+        }
+        if (pending["*"] || pending[key]) { event.preventDefault(); return; }
+        pending[key] = true;
+        window.setTimeout(function () { delete pending[key]; }, 4000);
       });
     });
+  }
+
+  /* A short hash shows its whole value on hover (title) and copies it on click. */
+  function setupCopy() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var full = button.getAttribute("data-copy");
+        var code = button.querySelector("code");
+        if (code) { code.textContent = full; }
+        button.classList.add("expanded");
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(full).then(function () { button.setAttribute("data-copied", "1"); },
+                                                   function () {});
+        }
+      });
+    });
+  }
+
+  /* A form answered with its error (re-rendered with role=alert) brings that error into view; the
+     field to fill carries autofocus, which also scrolls to it when this file is not loaded. */
+  function setupErrorInView() {
+    var error = document.querySelector("form .form-error[role=alert]");
+    if (error && error.scrollIntoView) { error.scrollIntoView({ block: "center" }); }
   }
 
   /* Clicking a finding in a list flashes its highlight in the text. */
@@ -180,5 +210,7 @@
     setupCheck();
     setupSingleSubmit();
     setupFocus();
+    setupCopy();
+    setupErrorInView();
   });
 }());

@@ -1,0 +1,57 @@
+"""The register pages: an admin registers, edits and moves an account; a refused step answers 409 with
+the reason; another unit's account is not found (issue 13)."""
+
+from __future__ import annotations
+
+from registry_helpers import registered
+from sqlalchemy import select
+from webclient import csrf_token, sign_in
+
+from reviewer.storage import Account
+
+OFFLINE = {"to": "offline", "date": "2026-06-01", "approval_by": "省政府办公厅", "approval_date": "2026-05-28",
+           "notice": "系统升级，临时下线"}
+
+
+def admin(app, db):
+    client = app.test_client()
+    sign_in(client, db, "admin1")
+    return client, csrf_token(client, "/admin/accounts/")
+
+
+def test_a_second_temporary_offline_in_a_year_is_refused_on_the_page_with_409_and_the_reason(app, db):
+    account_id = registered(db)
+    client, token = admin(app, db)
+    assert client.post(f"/admin/accounts/{account_id}/transition", data={**OFFLINE, "csrf_token": token}).status_code == 302
+    assert client.post(f"/admin/accounts/{account_id}/transition",
+                       data={"to": "live", "date": "2026-06-10", "csrf_token": token}).status_code == 302
+    refused = client.post(f"/admin/accounts/{account_id}/transition",
+                          data={**OFFLINE, "date": "2026-08-03", "approval_date": "2026-08-01", "csrf_token": token})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "offline_limit" in page and "2026 年已临时下线 1 次（2026-06-01）" in page
+
+
+def test_an_admin_registers_and_renames_an_account_from_the_forms(app, db):
+    client, token = admin(app, db)
+    created = client.post("/admin/accounts/new", data={"csrf_token": token, "platform": "其他", "platform_other": "视频号",
+                                                        "name": "示例税务视频号", "unit": "示例市税务局", "review_levels": "2",
+                                                        "subject_level": "设区市", "comments_open": "1", "state": "live"})
+    assert created.status_code == 302
+    account = db.scalar(select(Account).where(Account.name == "示例税务视频号"))
+    assert (account.platform_other, account.subject_level, account.comments_open, account.dm_open) == ("视频号", "city", True, False)
+    renamed = client.post(f"/admin/accounts/{account.id}/edit", data={"csrf_token": token, "platform": "其他",
+                                                                       "platform_other": "视频号", "name": "示例税务发布",
+                                                                       "unit": "示例市税务局", "review_levels": "2"})
+    assert renamed.status_code == 302
+    page = client.get(f"/admin/accounts/{account.id}").get_data(as_text=True)
+    assert "新媒体名称 示例税务视频号 → 示例税务发布" in page
+    listed = client.get("/admin/accounts/?q=税务发布").get_data(as_text=True)
+    assert "示例税务发布" in listed and "共 1 个账号" in listed
+
+
+def test_an_account_of_another_unit_is_not_found_for_the_admin(app, db):
+    other = db.scalar(select(Account.id).where(Account.name == "邻县发布"))
+    client, _ = admin(app, db)
+    assert client.get(f"/admin/accounts/{other}").status_code == 404
+    assert "邻县发布" not in client.get("/admin/accounts/").get_data(as_text=True)
