@@ -52,13 +52,16 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_NO_LINE_START = frozenset("，。、；：）」』！？,.;:)")
+
+
 def _wrap(text: str, room: int) -> list[str]:
     """``text`` cut into lines of at most ``room`` columns, at spaces where there are any."""
     lines: list[str] = []
     line, used = "", 0
     for ch in text:
         w = width(ch)
-        if used + w > room and line:
+        if used + w > room and line and ch not in _NO_LINE_START:  # 。，、 never begin a line
             cut = line.rfind(" ")
             if cut > len(line) // 2:
                 lines.append(line[:cut])
