@@ -191,3 +191,19 @@ def test_a_dask_cluster_gives_the_local_result_record_for_record(tmp_path, engin
         on_cluster = run(run_parts=dask_parts(cluster.scheduler_address, parts=3))
     assert on_cluster == local
     assert len(local[3]) == len(rows) - 1
+
+
+def test_the_summary_gives_pass_rates_by_the_registers_level(tmp_path, engine):
+    import io
+
+    from reviewer.inspection.report import write_report
+
+    rows = every(3, "县级账号") + every(3, "乡镇账号", until=date(2026, 11, 10))
+    scope = Scope((Registered("县级账号", "微信", "甲县政府办", "县级"), Registered("乡镇账号", "微信", "乙镇政府", "乡镇")))
+    result = inspect([history(tmp_path / "h.csv", rows)], WINDOW, engine, scope=scope)
+    buffer = io.BytesIO()
+    write_report(result, buffer)
+    sheet = openpyxl.load_workbook(buffer)["汇总"]
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    start = next(i for i, r in enumerate(table) if r[0] == "按开设主体级别")
+    assert table[start + 1:start + 3] == [["乡镇", 1, 0, "0.00%", None], ["县级", 1, 1, "100.00%", None]]

@@ -136,11 +136,13 @@ def _registry() -> tuple:
     from reviewer.audit import changes
     from reviewer.cli.common import database_session, settings
     from reviewer.inspection.run import Registered
+    from reviewer.vocabulary import SUBJECT_LEVEL_NAMES
 
     if changes.unavailable_reason(settings()):
         return ()
     with database_session(commit=False) as session:
-        return tuple(Registered(a.name, a.platform, unit) for a, unit in list_accounts(session) if a.active)
+        return tuple(Registered(a.name, a.platform, unit, SUBJECT_LEVEL_NAMES.get(a.subject_level or "", ""))
+                     for a, unit in list_accounts(session) if a.active and a.state == "live")
 
 
 def _chosen(inputs: tuple[Path, ...], register: tuple, sample: int | None, seed: int | None,

@@ -83,6 +83,7 @@ class Account:
     platform: str = ""
     unit: str = ""
     registered: bool = False  # platform and 主办单位 come from the register (备案), not the file
+    level: str = ""  # 开设主体级别 from the register; unknown for an account only the file names
     posts: int = 0
     replies: int = 0
     originals: int = 0

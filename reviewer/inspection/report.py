@@ -67,6 +67,13 @@ def _summary_sheet(book: Workbook, inspection: Inspection) -> None:
     for platform, group in sorted(by_type.items()):
         sheet.append([platform, len(group), sum(v.passed for v in group), f"{pass_rate(group):.2f}%"])
     sheet.append([])
+    sheet.append(["按开设主体级别", "账号数", "合格数", "合格率"])
+    by_level: dict[str, list[Verdict]] = defaultdict(list)
+    for v in verdicts:
+        by_level[v.account.level or "未备案（级别不详）"].append(v)
+    for level, group in sorted(by_level.items()):
+        sheet.append([level, len(group), sum(v.passed for v in group), f"{pass_rate(group):.2f}%"])
+    sheet.append([])
     sheet.append(["存在的突出问题", "不合格账号数", "占不合格账号的比例"])
     for key, (count, share) in problem_shares(verdicts).items():
         sheet.append([problem_name(key), count, f"{share:.2f}%"])

@@ -71,6 +71,7 @@ class Registered:
     name: str
     platform: str
     unit: str
+    level: str = ""  # 开设主体级别 (省级/设区市/县级/乡镇), as the register names it
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def inspect_part(paths: list[Path], window: Window, engine: Engine | Settings, p
     found = {name for name, _ in accounts}
     for entry in scope.expected():  # registered, in scope, and silent: judged on no record at all
         if part_of(entry.name, parts) == part and (entry.name, entry.platform) not in accounts and entry.name not in found:
-            accounts[(entry.name, entry.platform)] = Account(entry.name, entry.platform, entry.unit, registered=True)
+            accounts[(entry.name, entry.platform)] = Account(entry.name, entry.platform, entry.unit, registered=True,
+                                                             level=entry.level)
     return Part(accounts, bad, records, posts_file)
 
 
@@ -184,7 +186,7 @@ def _account(name: str, platform: str, scope: Scope) -> Account:
     entry = scope.lookup(name, platform)
     if entry is None:
         return Account(name, platform)
-    return Account(name, entry.platform, entry.unit, registered=True)
+    return Account(name, entry.platform, entry.unit, registered=True, level=entry.level)
 
 
 def merge(parts: list[Part], window: Window, rules: Rules | None = None, *, posts_out: IO[str] | None = None,
