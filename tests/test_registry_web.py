@@ -55,3 +55,42 @@ def test_an_account_of_another_unit_is_not_found_for_the_admin(app, db):
     client, _ = admin(app, db)
     assert client.get(f"/admin/accounts/{other}").status_code == 404
     assert "邻县发布" not in client.get("/admin/accounts/").get_data(as_text=True)
+
+
+def unit_id(db, name: str) -> int | None:
+    from reviewer.storage import Unit
+
+    return db.scalar(select(Unit.id).where(Unit.name == name))
+
+
+def test_an_admin_adds_a_unit_below_one_of_theirs_and_renames_it_with_an_audit_entry(app, db):
+    from reviewer.audit.chain import AuditEntry
+
+    client, token = admin(app, db)
+    parent = unit_id(db, "示例市税务局")
+    assert client.post("/admin/units", data={"csrf_token": token, "action": "add", "parent": str(parent),
+                                             "name": "示例市税务局第一分局"}).status_code == 302
+    added = unit_id(db, "示例市税务局第一分局")
+    assert added is not None
+    assert client.post("/admin/units", data={"csrf_token": token, "action": "rename", "unit": str(added),
+                                             "name": "示例市税务局城东分局"}).status_code == 302
+    assert "示例市税务局城东分局" in client.get("/admin/units").get_data(as_text=True)
+    events = [e.event for e in db.scalars(select(AuditEntry).where(AuditEntry.unit_id == added))]
+    assert events.count("unit.change") == 2
+
+
+def test_a_unit_name_already_taken_is_refused_on_the_page(app, db):
+    client, token = admin(app, db)
+    refused = client.post("/admin/units", data={"csrf_token": token, "action": "add", "parent": str(unit_id(db, "示例市税务局")),
+                                                "name": "示例市公安局"})
+    assert refused.status_code in (409, 422) and "示例市公安局" in refused.get_data(as_text=True)
+
+
+def test_a_unit_outside_the_admins_units_cannot_be_renamed(app, db):
+    from reviewer.storage import Account, Unit
+
+    other = db.scalar(select(Account.unit_id).where(Account.name == "邻县发布"))
+    client, token = admin(app, db)
+    refused = client.post("/admin/units", data={"csrf_token": token, "action": "rename", "unit": str(other), "name": "改掉"})
+    assert refused.status_code == 404
+    assert db.get(Unit, other).name != "改掉"

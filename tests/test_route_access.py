@@ -117,6 +117,7 @@ ROUTES: tuple[Route, ...] = (
     Route("admin.users", "GET", "/admin/users", 200),
     Route("admin.unlock", "POST", "/admin/users/editor1/unlock", 302, form={}),
     Route("admin.units", "GET", "/admin/units", 200),
+    Route("admin.change_unit", "POST", "/admin/units", 422, form={"action": "nothing"}),
     Route("admin.people", "GET", "/admin/people", 200),
     Route("admin.change_person", "POST", "/admin/people/editor1", 422, form={"action": "nothing"}),
     Route("registry.accounts", "GET", "/admin/accounts/", 200),

@@ -64,6 +64,36 @@ def units() -> Any:
     return render_template("admin/units.html", lines=lines, contacts=contacts)
 
 
+@bp.post("/units")
+@requires("admin.manage")
+def change_unit() -> Any:
+    """Add a unit under one of the admin's units, or rename one of them (``unit.change``)."""
+    from reviewer.admin import units as unit_admin
+    from reviewer.web.errors import status_of
+
+    form, actor, scope = request.form, current_actor().username, _scope()
+    action = form.get("action") or ""
+    try:
+        if action == "add":
+            parent = form.get("parent") or ""
+            if not parent.isdigit() or int(parent) not in scope:
+                return error_response(404, "上级单位不在您管理的单位之内。", "unknown_unit")
+            unit = unit_admin.add_unit(db(), form.get("name") or "", int(parent), actor_name=actor)
+            flash(f"已新增单位“{unit.name}”。", "success")
+        elif action == "rename":
+            target = form.get("unit") or ""
+            if not target.isdigit() or int(target) not in scope:
+                return error_response(404, "该单位不在您管理的单位之内。", "unknown_unit")
+            unit, changes = unit_admin.update_unit(db(), int(target), name=form.get("name") or "", actor_name=actor)
+            flash(f"已将单位改名为“{unit.name}”。" if changes else "名称未变。", "success" if changes else "info")
+        else:
+            return error_response(422, "未知的操作。", "invalid_input")
+    except WorkflowError as exc:
+        db().rollback()
+        return error_response(status_of(exc), exc.message, exc.code)
+    return redirect(url_for("admin.units"))
+
+
 PEOPLE_PAGE = 20
 
 
