@@ -94,3 +94,11 @@ def test_a_unit_outside_the_admins_units_cannot_be_renamed(app, db):
     refused = client.post("/admin/units", data={"csrf_token": token, "action": "rename", "unit": str(other), "name": "改掉"})
     assert refused.status_code == 404
     assert db.get(Unit, other).name != "改掉"
+
+
+def test_the_account_timeline_names_people_by_their_display_names(app, db):
+    account_id = registered(db)
+    client, token = admin(app, db)
+    assert client.post(f"/admin/accounts/{account_id}/transition", data={**OFFLINE, "csrf_token": token}).status_code == 302
+    page = client.get(f"/admin/accounts/{account_id}").get_data(as_text=True)
+    assert '<span title="admin1">管理员 周杰</span>' in page

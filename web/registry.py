@@ -20,7 +20,7 @@ from reviewer.admin import lifecycle, register, register_io
 from reviewer.admin.operators import contacts_of
 from reviewer.errors import ReviewerError
 from reviewer.registry import Approval, Notice, default_rules
-from reviewer.storage import Operator, Unit
+from reviewer.storage import Operator, Unit, User
 from reviewer.vocabulary import PLATFORMS, SUBJECT_LEVEL_NAMES
 from reviewer.web.errors import status_of
 from reviewer.web.security import current_actor, db, error_response, requires
@@ -128,6 +128,8 @@ def account(account_id: int, error: ReviewerError | None = None, status: int = 2
                                                                           "account.filing")))
                            .order_by(AuditEntry.seq)).all()
     rules = default_rules()
+    logins = {e.actor_name for e in entries}
+    names = dict(db().execute(select(User.username, User.display_name).where(User.username.in_(sorted(logins) or [""]))).all())
     try:
         owed = [o.item for o in lifecycle.owed(db(), date.today(), {found.unit_id}) if o.account.id == found.id]
     except ReviewerError:
@@ -135,7 +137,7 @@ def account(account_id: int, error: ReviewerError | None = None, status: int = 2
     return render_template("admin/account.html", account=found, values=_values(found), fields=register.FIELDS,
                            steps=lifecycle.timeline(db(), found), entries=entries, rules=rules, owed=owed,
                            next_states=lifecycle.next_states(found), contacts=contacts_of(db(), found.unit_id),
-                           labels=register.CHANGE_LABELS, error=error, form=request.form if error else {}, today=date.today().isoformat()), status
+                           labels=register.CHANGE_LABELS, names=names, error=error, form=request.form if error else {}, today=date.today().isoformat()), status
 
 
 @bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
