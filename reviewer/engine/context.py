@@ -66,7 +66,7 @@ def rules() -> tuple[tuple[Relaxation, ...], tuple[PoliticalRule, ...]]:
     return relaxations, political
 
 
-def _sentence(plain: str, start: int, end: int) -> tuple[int, int]:
+def sentence_bounds(plain: str, start: int, end: int) -> tuple[int, int]:
     """The bounds, in ``plain``, of the sentence holding [start, end)."""
     left = max((m.end() for m in SENTENCE_END.finditer(plain, 0, start)), default=0)
     right = SENTENCE_END.search(plain, end)
@@ -80,7 +80,7 @@ def _named_year(note: str | None, default: int | None) -> int | None:
 
 def _why(rule: Relaxation, finding: Finding, plain: str, start: int, end: int) -> str | None:
     """The marker that relaxes ``finding`` (its span is [start, end) in ``plain``), else None."""
-    left, right = _sentence(plain, start, end)
+    left, right = sentence_bounds(plain, start, end)
     before = ADMIN_LEVEL.sub("", plain[max(left, start - LOOK_BEFORE):start])
     for marker in rule.before:
         if before.endswith(marker):

@@ -16,10 +16,8 @@ from importlib import resources
 
 import ahocorasick
 
+from reviewer.engine.context import sentence_bounds
 from reviewer.engine.normalize import View
-
-#: A sentence: text between 。！？!?；; and line breaks.
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 
 
 class OfferDataError(ValueError):
@@ -65,22 +63,13 @@ def find_offers(text: str) -> Iterator[re.Match]:
     for cue in pattern.finditer(text):
         if cue.start() < reach:
             continue
-        sentence = _SENTENCE.match(text, _sentence_start(text, cue.start()))
-        if sentence is None:
-            continue
-        reach = sentence.end()
-        families = {m.lastgroup for m in pattern.finditer(text, sentence.start(), sentence.end())}
-        if len(families) >= least and (exempt is None or exempt.search(text, sentence.start(), sentence.end()) is None):
-            trimmed = _TRIM.fullmatch(text, sentence.start(), sentence.end())
+        start, end = sentence_bounds(text, cue.start(), cue.end())
+        reach = end
+        families = {m.lastgroup for m in pattern.finditer(text, start, end)}
+        if len(families) >= least and (exempt is None or exempt.search(text, start, end) is None):
+            trimmed = _TRIM.fullmatch(text, start, end)
             if trimmed is not None:
                 yield trimmed  # group 1: the sentence without its surrounding spaces
-
-
-def _sentence_start(text: str, at: int) -> int:
-    start = at
-    while start > 0 and text[start - 1] not in "。！？!?；;\n":
-        start -= 1
-    return start
 
 
 _TRIM = re.compile(r"\s*(\S(?:.*\S)?)\s*", re.S)

@@ -44,6 +44,17 @@ def _failing_sheet(book: Workbook, inspection: Inspection) -> None:
     sheet.page_setup.orientation = "landscape"
 
 
+def _rates(sheet, title: str, verdicts: list[Verdict], key) -> None:
+    """Accounts, passed and pass rate for each group of ``key``, then a blank row."""
+    groups: dict[str, list[Verdict]] = defaultdict(list)
+    for v in verdicts:
+        groups[key(v)].append(v)
+    sheet.append([title, "账号数", "合格数", "合格率"])
+    for name, group in sorted(groups.items()):
+        sheet.append([name, len(group), sum(v.passed for v in group), f"{pass_rate(group):.2f}%"])
+    sheet.append([])
+
+
 def _summary_sheet(book: Workbook, inspection: Inspection) -> None:
     sheet = book.create_sheet("汇总")
     verdicts = inspection.verdicts
@@ -60,20 +71,8 @@ def _summary_sheet(book: Workbook, inspection: Inspection) -> None:
         sheet.append(["其中已整改", again[1]])
         sheet.append(["其中未整改或整改不到位", again[2]])
     sheet.append([])
-    sheet.append(["按新媒体类型", "账号数", "合格数", "合格率"])
-    by_type: dict[str, list[Verdict]] = defaultdict(list)
-    for v in verdicts:
-        by_type[v.account.platform or "其他"].append(v)
-    for platform, group in sorted(by_type.items()):
-        sheet.append([platform, len(group), sum(v.passed for v in group), f"{pass_rate(group):.2f}%"])
-    sheet.append([])
-    sheet.append(["按开设主体级别", "账号数", "合格数", "合格率"])
-    by_level: dict[str, list[Verdict]] = defaultdict(list)
-    for v in verdicts:
-        by_level[v.account.level or "未备案（级别不详）"].append(v)
-    for level, group in sorted(by_level.items()):
-        sheet.append([level, len(group), sum(v.passed for v in group), f"{pass_rate(group):.2f}%"])
-    sheet.append([])
+    _rates(sheet, "按新媒体类型", verdicts, lambda v: v.account.platform or "其他")
+    _rates(sheet, "按开设主体级别", verdicts, lambda v: v.account.level or "未备案（级别不详）")
     sheet.append(["存在的突出问题", "不合格账号数", "占不合格账号的比例"])
     for key, (count, share) in problem_shares(verdicts).items():
         sheet.append([problem_name(key), count, f"{share:.2f}%"])
