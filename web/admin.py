@@ -55,13 +55,9 @@ def _scope() -> set[int]:
 @requires("admin.manage")
 def units() -> Any:
     """单位: the unit tree of the admin's units, with account counts and contacts."""
-    from reviewer.admin import operators
-    from reviewer.admin import units as unit_admin
+    from reviewer.web.register_forms import units_page
 
-    scope = _scope()
-    lines = [line for line in unit_admin.unit_tree(db()) if line.unit.id in scope]
-    contacts = {line.unit.id: operators.contacts_of(db(), line.unit.id) for line in lines}
-    return render_template("admin/units.html", lines=lines, contacts=contacts)
+    return units_page()
 
 
 @bp.post("/units")
@@ -69,19 +65,18 @@ def units() -> Any:
 def change_unit() -> Any:
     """Add a unit under one of the admin's units, or rename one of them (``unit.change``)."""
     from reviewer.admin import units as unit_admin
-    from reviewer.web.errors import status_of
+    from reviewer.web.register_forms import units_page
 
     form, actor, scope = request.form, current_actor().username, _scope()
     action = form.get("action") or ""
+    target = form.get("parent" if action == "add" else "unit") or ""
     try:
         if action == "add":
-            parent = form.get("parent") or ""
-            if not parent.isdigit() or int(parent) not in scope:
+            if not target.isdigit() or int(target) not in scope:
                 return error_response(404, "上级单位不在您管理的单位之内。", "unknown_unit")
-            unit = unit_admin.add_unit(db(), form.get("name") or "", int(parent), actor_name=actor)
+            unit = unit_admin.add_unit(db(), form.get("name") or "", int(target), actor_name=actor)
             flash(f"已新增单位“{unit.name}”。", "success")
         elif action == "rename":
-            target = form.get("unit") or ""
             if not target.isdigit() or int(target) not in scope:
                 return error_response(404, "该单位不在您管理的单位之内。", "unknown_unit")
             unit, changes = unit_admin.update_unit(db(), int(target), name=form.get("name") or "", actor_name=actor)
@@ -90,8 +85,8 @@ def change_unit() -> Any:
             return error_response(422, "未知的操作。", "invalid_input")
     except WorkflowError as exc:
         db().rollback()
-        return error_response(status_of(exc), exc.message, exc.code)
-    return redirect(url_for("admin.units"))
+        return units_page(exc, {"unit": int(target), "form": action, **form})
+    return redirect(url_for("admin.units") + f"#unit-{unit.id}")
 
 
 PEOPLE_PAGE = 20
@@ -99,22 +94,34 @@ PEOPLE_PAGE = 20
 
 @bp.get("/people")
 @requires("admin.manage")
-def people() -> Any:
-    """用户管理: users of the admin's units (roles, units, state), searchable, one page at a time."""
-    from reviewer.storage import Unit, UserUnit
+def people(error: WorkflowError | None = None, failed: str = "") -> Any:
+    """用户管理: users of the admin's units (roles, units, state), searchable by login, name, unit and role, by page.
+
+    A refused change comes back here with ``error`` shown on the row of the user ``failed``.
+    """
+    from reviewer.storage import Unit
     from reviewer.vocabulary import ROLES
+    from reviewer.web.errors import status_of
 
     scope = _scope()
     query = (request.args.get("q") or "").strip()[:100]
-    members = set(db().scalars(select(UserUnit.user_id).where(UserUnit.unit_id.in_(sorted(scope) or [-1]))))
-    rows = [s for s in user_admin.list_users(db()) if s.user.id in members
-            and (not query or query in s.user.username or query in s.user.display_name)]
+    role = request.args.get("role") or ""
+    role = role if role in ROLES else ""
+    raw_unit = request.args.get("unit") or ""
+    unit = int(raw_unit) if raw_unit.isdigit() and len(raw_unit) < 10 and int(raw_unit) in scope else None
     raw = request.args.get("page") or "1"
-    pages = max(1, -(-len(rows) // PEOPLE_PAGE))
-    page = min(int(raw) if raw.isdigit() and len(raw) < 7 else 1, pages)
-    unit_names = db().scalars(select(Unit.name).where(Unit.id.in_(sorted(scope) or [-1])).order_by(Unit.id)).all()
-    return render_template("admin/people.html", rows=rows[(page - 1) * PEOPLE_PAGE:page * PEOPLE_PAGE], total=len(rows),
-                           page=page, pages=pages, q=query, roles=ROLES, unit_names=unit_names)
+    found = user_admin.search_users(db(), scope, query=query, role=role, unit_id=unit,
+                                    page=int(raw) if raw.isdigit() and len(raw) < 7 else 1, size=PEOPLE_PAGE)
+    units = db().execute(select(Unit.id, Unit.name).where(Unit.id.in_(sorted(scope) or [-1])).order_by(Unit.id)).all()
+    return render_template("admin/people.html", rows=found.rows, total=found.total, page=found.page, pages=found.pages,
+                           q=query, role=role, unit=unit, roles=ROLES, units=units,
+                           unit_names=[name for _, name in units], error=error, failed=failed,
+                           filters=_filters()), status_of(error) if error else 200
+
+
+def _filters() -> dict[str, str]:
+    """The list's search, kept across a change so the admin comes back to the same page."""
+    return {k: request.args[k] for k in ("q", "role", "unit", "page") if request.args.get(k)}
 
 
 def _in_scope(username: str) -> Any:
@@ -134,8 +141,6 @@ def _in_scope(username: str) -> Any:
 @requires("admin.manage")
 def change_person(username: str) -> Any:
     """One change of a user: add or remove a role or unit, disable or enable, reset the password."""
-    from reviewer.web.errors import status_of
-
     refused = _in_scope(username)
     if refused is not None:
         return refused
@@ -157,6 +162,6 @@ def change_person(username: str) -> Any:
             return error_response(422, "未知的操作。", "invalid_input")
     except WorkflowError as exc:
         db().rollback()
-        return error_response(status_of(exc), exc.message, exc.code)
+        return people(exc, username)
     flash(f"已更新用户 {username}。", "success")
-    return redirect(url_for("admin.people", q=request.args.get("q") or None))
+    return redirect(url_for("admin.people", **_filters()))

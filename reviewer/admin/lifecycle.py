@@ -116,14 +116,25 @@ def file_account(session: Session, account_ref: str | int, kind: str, at: dateti
                  note: str | None = None, *, actor_name: str = CLI_ACTOR) -> tuple[Account, Filing]:
     """Record a filing (备案) of the account; it discharges what the account owes (``reviewer.registry.due``)."""
     account = find_account(session, account_ref)
-    filing = record_filing(_with_baseline(account, history_of(session, account)), kind, at, who.strip(), note)
+    recorded = history_of(session, account)
+    filing = record_filing(_with_baseline(account, recorded), kind, at, who.strip(), note)
+    discharged = next((d for d in due(recorded, at) if d.code == kind and d.since <= at), None)
     session.add(AccountFiling(account_id=account.id, kind=filing.kind, at=filing.at, who=filing.who, note=filing.note))
     session.flush()
+    rules = default_rules()
     audit.record(session, "account.filing", actor_name=actor_name, unit_id=account.unit_id, account_id=account.id,
                  details={"account_id": account.id, "name": account.name, "kind": kind,
-                          "kind_name": default_rules().filings[kind], "at": at.isoformat(), "who": filing.who,
-                          "note": note})
+                          "kind_name": rules.filings[kind], "at": at.isoformat(), "who": filing.who, "note": note,
+                          "situation": rules.name_of(discharged.because) if discharged else None,
+                          "deadline": discharged.by.isoformat() if discharged else None,
+                          "late": discharged.overdue if discharged else None})
     return account, filing
+
+
+def owed_filings(session: Session, account: Account, today: date | datetime) -> list[Due]:
+    """The filings (备案) the account owes at ``today``, each with the step it follows and its deadline."""
+    rules = default_rules()
+    return [d for d in due(history_of(session, account), today) if d.code in rules.filings]
 
 
 @dataclass(frozen=True)

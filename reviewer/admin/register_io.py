@@ -154,14 +154,20 @@ def _lines(rows: list[list[str]]) -> tuple[list[Line], str | None]:
     return lines, None
 
 
-def _check(session: Session, line: Line, seen: dict[tuple[str, str], int]) -> Account | None:
-    """The account the line updates (None: a new one); sets ``line.error`` when the line is bad."""
+def _check(session: Session, line: Line, seen: dict[tuple[str, str], int],
+           unit_ids: set[int] | None = None) -> Account | None:
+    """The account the line updates (None: a new one); sets ``line.error`` when the line is bad.
+
+    With ``unit_ids`` (an administrator's units) a line may only name those units and their accounts.
+    """
     from reviewer.admin.register import clean
 
     try:
         cleaned = clean(session, line.values)
         if "name" not in cleaned or "platform" not in cleaned or "unit_id" not in cleaned:
             raise UnitError("invalid_input", "新媒体类型、新媒体名称、主办单位都须填写。")
+        if unit_ids is not None and not {cleaned["unit_id"], cleaned.get("supervisor_unit_id") or cleaned["unit_id"]} <= unit_ids:
+            raise UnitError("unknown_unit", "主办单位或主管单位不在您管理的单位之内。")
     except ReviewerError as exc:
         line.error = exc.message
         return None
@@ -171,27 +177,30 @@ def _check(session: Session, line: Line, seen: dict[tuple[str, str], int]) -> Ac
         return None
     seen[key] = line.number
     account = session.scalar(select(Account).where(Account.platform == key[0], Account.name == key[1]))
+    if account is not None and unit_ids is not None and account.unit_id not in unit_ids:
+        line.error = f"{key[0]}账号“{key[1]}”已由您管理范围以外的单位登记，不能在此更新。"
+        return None
     line.action = "更新" if account else "新建"
     if account is not None and "state" in cleaned and cleaned["state"] != account.state:
         line.error = "导入不能改变已有账号的状态，请用状态变更办理。"
     return account
 
 
-def preview_import(session: Session, rows: list[list[str]]) -> Preview:
-    """Check every line without changing anything."""
+def preview_import(session: Session, rows: list[list[str]], unit_ids: set[int] | None = None) -> Preview:
+    """Check every line without changing anything (``unit_ids``: only these units may be named)."""
     lines, problem = _lines(rows)
     if problem:
         return Preview([Line(1, "", error=problem)])
     seen: dict[tuple[str, str], int] = {}
     for line in lines:
-        _check(session, line, seen)
+        _check(session, line, seen, unit_ids)
     return Preview(lines)
 
 
 def apply_import(session: Session, rows: list[list[str]], *, actor_name: str = CLI_ACTOR,
-                 file_name: str = "") -> Preview:
+                 file_name: str = "", unit_ids: set[int] | None = None) -> Preview:
     """Apply every line, or none: any bad line refuses the whole file (``import_invalid``)."""
-    preview = preview_import(session, rows)
+    preview = preview_import(session, rows, unit_ids)
     if not preview.ok:
         shown_errors = "；".join(f"第 {line.number} 行：{line.error}" for line in preview.errors[:5])
         raise UnitError("import_invalid", f"导入文件有 {len(preview.errors)} 行错误，未导入任何内容。{shown_errors}")

@@ -104,9 +104,27 @@ def update_unit(session: Session, unit_ref: str | int, *, name: str | None = Non
             unit.parent_id = new_parent_id
     if changes:
         session.flush()
+        if "parent" in changes:
+            from reviewer.admin.operators import check_all_staff
+
+            check_all_staff(session)  # a move can bring an operator's account under its staff's reviewer role
         _record(session, "unit.change", actor_name, unit_id=unit.id,
                 details={"action": "update", "unit_id": unit.id, "name": unit.name, "changes": changes})
     return unit, changes
+
+
+def move_unit(session: Session, unit_id: int, parent_id: int, scope: set[int], *,
+              actor_name: str = CLI_ACTOR) -> tuple[Unit, dict[str, list]]:
+    """Move one of an administrator's units (``scope``) under another of them; never out of their units or into a cycle."""
+    unit = find_unit(session, unit_id)
+    if unit.id not in scope:
+        raise UnitError("unit_out_of_scope", f"“{unit.name}”不在您管理的单位之内，不能移动。")
+    parent = find_unit(session, parent_id)
+    if parent.id not in scope:
+        raise UnitError("unit_out_of_scope", f"不能把“{unit.name}”移到“{parent.name}”之下：新的上级单位须是您管理的单位。")
+    if parent.id == unit.parent_id:
+        raise UnitError("unit_not_moved", f"“{unit.name}”已经在“{parent.name}”之下。")
+    return update_unit(session, unit.id, parent=parent.id, actor_name=actor_name)
 
 
 @dataclass(frozen=True)

@@ -225,3 +225,29 @@ def list_users(session: Session) -> list[UserSummary]:
     return [UserSummary(u, roles.get(u.id, []), units.get(u.id, []), tokens.get(u.id, 0),
                         u.locked_until if u.locked_until and u.locked_until > now else None)
             for u in session.scalars(select(User).order_by(User.username))]
+
+
+def search_users(session: Session, unit_ids: set[int], *, query: str = "", role: str = "", unit_id: int | None = None,
+                 page: int = 1, size: int = 20):
+    """Users of ``unit_ids`` matching ``query`` (login or name), ``role`` and ``unit_id``, one page by username.
+
+    Returns a ``register.Page`` of ``UserSummary`` rows (roles, units, live tokens, lock).
+    """
+    from sqlalchemy import func, or_
+
+    from reviewer.admin.register import Page
+
+    statement = select(User.id).where(User.id.in_(select(UserUnit.user_id).where(UserUnit.unit_id.in_(sorted(unit_ids) or [-1]))))
+    text = (query or "").strip()[:100].replace("%", "").replace("_", "")
+    if text:
+        statement = statement.where(or_(User.username.like(f"%{text}%"), User.display_name.like(f"%{text}%")))
+    if role:
+        statement = statement.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if unit_id is not None:
+        statement = statement.where(User.id.in_(select(UserUnit.user_id).where(UserUnit.unit_id == unit_id)))
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    ids = list(session.scalars(statement.order_by(User.username).limit(size).offset((page - 1) * size)))
+    by_id = {s.user.id: s for s in list_users(session) if s.user.id in set(ids)}
+    return Page([by_id[i] for i in ids], total, page, pages)

@@ -12,11 +12,15 @@ import click
 
 from reviewer.cli.chinese import ChineseGroup
 from reviewer.cli.common import cli_actor, database_session, fail, refuse, write_atomically
+from reviewer.cli.operators import operators
 
 
 @click.group(cls=ChineseGroup)
 def registry() -> None:
-    """政务新媒体备案：到期事项、状态变更、台账导出与导入。"""
+    """政务新媒体备案：到期事项、状态变更、备案、台账导出与导入、托管单位。"""
+
+
+registry.add_command(operators)
 
 
 def _day(value: str | None, what: str) -> date | None:

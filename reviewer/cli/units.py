@@ -54,3 +54,47 @@ def unit_list() -> None:
         lines = [f"{'  ' * line.depth}{line.unit.name}（编号 {line.unit.id}，账号 {line.accounts} 个）"
                  for line in units.unit_tree(session)]
     click.echo("\n".join(lines) if lines else "尚无单位。可用 reviewer unit add 新建。")
+
+
+def _contact_role(value: str) -> str:
+    from reviewer.cli.common import fail
+    from reviewer.vocabulary import CONTACT_ROLE_NAMES
+
+    for code, name in CONTACT_ROLE_NAMES.items():
+        if value.strip() in (code, name):
+            return code
+    fail(f"联系人类别必须是 {'、'.join(f'{c} {n}' for c, n in CONTACT_ROLE_NAMES.items())} 之一，而不是“{value}”。")
+
+
+@unit.command("contact")
+@click.argument("unit_ref", metavar="UNIT")
+@click.option("--role", required=True, help="联系人类别：liaison 联络员、deputy 分管负责人、head 主要负责人（代码或名称）")
+@click.option("--name", required=True, help="姓名")
+@click.option("--phone", default=None, help="联系电话")
+def unit_contact(unit_ref: str, role: str, name: str, phone: str | None) -> None:
+    """设置单位 UNIT（名称或编号）的联络员、分管负责人或主要负责人（用于约谈），记入审计日志。"""
+    from reviewer.admin import operators
+    from reviewer.vocabulary import CONTACT_ROLE_NAMES
+
+    code = _contact_role(role)
+    with database_session() as session:
+        contact = operators.set_contact(session, unit_ref, code, name, phone, actor_name=cli_actor())
+        message = f"已设置{CONTACT_ROLE_NAMES[code]}：{contact.name}{f'（{contact.phone}）' if contact.phone else ''}。"
+    click.echo(message)
+
+
+@unit.command("contacts")
+@click.argument("unit_ref", metavar="UNIT", required=False)
+def unit_contacts(unit_ref: str | None) -> None:
+    """列出单位 UNIT（不指定则为全部单位）的联络员、分管负责人、主要负责人。"""
+    from reviewer.admin import operators, units
+    from reviewer.vocabulary import CONTACT_ROLE_NAMES
+
+    with database_session(commit=False) as session:
+        chosen = [units.find_unit(session, unit_ref)] if unit_ref else [line.unit for line in units.unit_tree(session)]
+        lines = []
+        for one in chosen:
+            people = "；".join(f"{CONTACT_ROLE_NAMES[c.role]} {c.name}{f' {c.phone}' if c.phone else ''}"
+                              for c in operators.contacts_of(session, one.id)) or "未设置"
+            lines.append(f"{one.name}（编号 {one.id}）：{people}")
+    click.echo("\n".join(lines) if lines else "尚无单位。")

@@ -71,6 +71,8 @@ class Rules:
     states: Mapping[str, str]
     filings: Mapping[str, str]
     transitions: Mapping[str, Transition]
+    #: 托管单位的互联网新闻信息服务资质 is shown as expiring this many days before it runs out.
+    license_warning_days: int = 60
 
     def step(self, current: str | None, to: str) -> Transition | None:
         return next((t for t in self.transitions.values() if current in t.sources and t.to == to), None)
@@ -133,7 +135,8 @@ def load_rules(text: str) -> Rules:
     data = tomllib.loads(text)
     rules = Rules(MappingProxyType(dict(data["states"])),
                   MappingProxyType({k: v["name"] for k, v in data.get("filings", {}).items()}),
-                  MappingProxyType({k: _transition(k, v) for k, v in data["transitions"].items()}))
+                  MappingProxyType({k: _transition(k, v) for k, v in data["transitions"].items()}),
+                  int(data.get("operators", {}).get("license_warning_days", 60)))
     _check(rules)
     return rules
 
