@@ -9,16 +9,20 @@ May import: reviewer.config, reviewer.engine, reviewer.storage
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.config import Settings
+from reviewer.engine import overlay
 from reviewer.engine.core import Engine
 from reviewer.engine.live import live_engine
 from reviewer.storage import context_of, make_engine, make_session_factory
+from reviewer.storage.lexicon_tables import entry_count, entry_rows, lexicon_version
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def bootstrap(settings: Settings, *, database: sqlalchemy.Engine | None = None,
         if not settings.database_url:
             settings.instance_path.mkdir(parents=True, exist_ok=True)
         database = make_engine(settings.effective_database_url)
-    engine = live_engine(settings)  # follows the lexicon folders: a changed file reaches the next request
+    engine = with_database_lexicon(live_engine(settings))  # follows the folders and the database's entries
     context: dict[str, object] = {"settings": settings, "review_engine": engine}
     if audit_key is not None:
         context["audit_key"] = audit_key
@@ -52,5 +56,82 @@ def bootstrap(settings: Settings, *, database: sqlalchemy.Engine | None = None,
 
 
 def review_engine(session: Session) -> Engine:
-    """The review engine bound to ``session`` at start-up."""
-    return context_of(session, "review_engine")()  # type: ignore[operator]
+    """The review engine bound to ``session`` at start-up, with the database's lexicon as of now."""
+    return context_of(session, "review_engine")(session)  # type: ignore[operator]
+
+
+class DatabaseLexicon:
+    """The files' live engine with the database's lexicon entries laid over it (``engine.overlay``).
+
+    Called with a session, it reads ``lexicon_state.version`` (one small query); when that or the
+    files' engine changed since the last build, the first thread to notice rebuilds the overlay and
+    swaps it in with one assignment, while other threads go on with the previous engine. A few
+    thousand entries build in milliseconds, on the noticing request itself, so the change is in
+    that very check; more are built in a background thread (the noticing request keeps the
+    previous engine). Every process reads the version itself, so a change made through any
+    process reaches all of them on their next check. Without a session (a batch job) the last
+    engine built is used.
+    """
+
+    #: Database entries up to which the overlay is built on the request that notices the change.
+    SYNC_ROWS = 2000
+
+    def __init__(self, files: Callable[[], Engine]) -> None:
+        self._files = files
+        self._current: tuple[Engine, int, Engine] | None = None  # (files' engine, version, engine with overlay)
+        self._lock = threading.Lock()
+        self._building: threading.Thread | None = None
+
+    def __getattr__(self, name: str) -> object:  # the files' LiveEngine: wait(), error, swaps
+        return getattr(self._files, name)
+
+    def __call__(self, session: Session | None = None) -> Engine:
+        base = self._files()
+        current = self._current
+        if session is None:
+            return current[2] if current is not None and current[0] is base else base
+        version = lexicon_version(session)
+        if current is not None and current[0] is base and current[1] == version:
+            return current[2]
+        if not self._lock.acquire(blocking=current is None):
+            return current[2]  # another thread is rebuilding: the previous engine meanwhile
+        try:
+            current = self._current
+            if current is None or current[0] is not base or current[1] != version:
+                if current is not None and version and entry_count(session) > self.SYNC_ROWS:
+                    if self._building is None:  # rows read and built in a thread of its own, on its own session
+                        self._building = threading.Thread(target=self._build_aside, args=(base, version, session.get_bind()),
+                                                          daemon=True, name="reviewer-lexicon-overlay")
+                        self._building.start()
+                    return current[2]
+                rows = entry_rows(session) if version else []
+                self._current = current = (base, version, self._combine(base, version, rows))
+            return current[2]
+        finally:
+            self._lock.release()
+
+    def _build_aside(self, base: Engine, version: int, bind: sqlalchemy.Engine) -> None:
+        # As engine.live does: a full collection over the engine's millions of objects, set off by
+        # the objects a build makes, would hold every request for half a second.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with Session(bind) as session:
+                version = lexicon_version(session)
+                rows = entry_rows(session)
+            self._current = (base, version, self._combine(base, version, rows))
+        finally:
+            self._building = None
+            if collecting:
+                gc.enable()
+
+    @staticmethod
+    def _combine(base: Engine, version: int, rows: list[dict]) -> Engine:
+        if version == 0:
+            return base
+        return replace(base, overlay=overlay.build(version, rows, base.categories, base.lexicon))
+
+
+def with_database_lexicon(files: Callable[[], Engine]) -> DatabaseLexicon:
+    """The engine callable the sessions carry: ``files`` plus the database's lexicon entries."""
+    return DatabaseLexicon(files)

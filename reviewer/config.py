@@ -76,6 +76,9 @@ class Settings:
     inspection_max_attempts: int = 3
     #: A running job whose heartbeat is older than this is taken as interrupted and resumed.
     inspection_stale_seconds: int = 30
+    #: 双向反馈: hours after publishing within which the publisher records the check of the live post
+    #: (no notice fixes a number: our default); a missing check is a violation alert.
+    post_check_hours: int = 24
 
     @property
     def data_path(self) -> Path:
@@ -111,6 +114,7 @@ _ENV = {
     "REVIEWER_INSPECTION_MAX_FILES": "inspection_max_files",
     "REVIEWER_INSPECTION_MAX_ATTEMPTS": "inspection_max_attempts",
     "REVIEWER_INSPECTION_STALE_SECONDS": "inspection_stale_seconds",
+    "REVIEWER_POST_CHECK_HOURS": "post_check_hours",
 }
 
 

@@ -3,7 +3,7 @@
 ``reviewer serve --demo`` and the test fixtures seed the same data, so what a visitor clicks
 through is what the tests check. Seeding happens only into an empty database.
 
-May import: reviewer.admin, reviewer.workflow, reviewer.storage, reviewer.vocabulary
+May import: reviewer.admin, reviewer.workflow, reviewer.messages, reviewer.storage, reviewer.vocabulary
 """
 
 from __future__ import annotations
@@ -130,5 +130,8 @@ def seed_with_drafts(session: Session, *, password_hash: str | None = None) -> d
                     workflow.sign_off(session, users[reviewer], draft.id,
                                       workflow.SignOffRequest(1, level, gate, "approve", "同意"))
             workflow.publish(session, users["publisher1"], draft.id, 1, "https://mp.weixin.qq.com/s/demo-museum")
+    from reviewer.messages.samples import seed_messages
+
+    seed_messages(session, users["editor1"])  # citizens' messages, one overdue, and Q&A entries (issue 15)
     session.flush()
     return ids

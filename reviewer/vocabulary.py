@@ -36,6 +36,16 @@ INSPECTION_STATUS_NAMES = _names("inspection_statuses")
 SUBJECT_LEVEL_NAMES = _names("subject_levels")
 CONTACT_ROLE_NAMES = _names("contact_roles")
 BACKGROUND_RESULT_NAMES = _names("background_results")
+LICENSE_STATUS_NAMES = _names("license_statuses")
+MESSAGE_STATE_NAMES = _names("message_states")
+LEXICON_SOURCE_NAMES = _names("lexicon_sources")
+LEXICON_ENTRY_KIND_NAMES = _names("lexicon_entry_kinds")
+FEEDBACK_KIND_NAMES = _names("feedback_kinds")
+FEEDBACK_STATUS_NAMES = _names("feedback_statuses")
+ALERT_SOURCE_NAMES = _names("alert_sources")
+ALERT_STATE_NAMES = _names("alert_states")
+POST_STATE_NAMES = _names("post_states")
+POST_CHECK_ITEM_NAMES = _names("post_check_items")
 LEVEL_NAMES: Mapping[int, str] = MappingProxyType({int(k): v for k, v in _DATA["levels"].items()})
 
 ROLES: tuple[str, ...] = tuple(ROLE_NAMES)
@@ -52,6 +62,14 @@ LEVELS: tuple[int, ...] = tuple(LEVEL_NAMES)
 SUBJECT_LEVELS: tuple[str, ...] = tuple(SUBJECT_LEVEL_NAMES)
 CONTACT_ROLES: tuple[str, ...] = tuple(CONTACT_ROLE_NAMES)
 BACKGROUND_RESULTS: tuple[str, ...] = tuple(BACKGROUND_RESULT_NAMES)
+MESSAGE_STATES: tuple[str, ...] = tuple(MESSAGE_STATE_NAMES)
+LEXICON_SOURCES: tuple[str, ...] = tuple(LEXICON_SOURCE_NAMES)
+LEXICON_ENTRY_KINDS: tuple[str, ...] = tuple(LEXICON_ENTRY_KIND_NAMES)
+FEEDBACK_KINDS: tuple[str, ...] = tuple(FEEDBACK_KIND_NAMES)
+FEEDBACK_STATUSES: tuple[str, ...] = tuple(FEEDBACK_STATUS_NAMES)
+ALERT_SOURCES: tuple[str, ...] = tuple(ALERT_SOURCE_NAMES)
+ALERT_STATES: tuple[str, ...] = tuple(ALERT_STATE_NAMES)
+POST_CHECK_ITEMS: tuple[str, ...] = tuple(POST_CHECK_ITEM_NAMES)
 #: The fields of a version the engine reviews, in display order; a reply's citizen message is the
 #: citizen's own words, not the account's, so it is never among them.
 FINDING_FIELDS: tuple[str, ...] = tuple(_DATA["reviewed_fields"])
@@ -70,5 +88,10 @@ def template_globals() -> dict[str, object]:
         "VERDICT_NAMES": VERDICT_NAMES, "LEVEL_NAMES": LEVEL_NAMES, "SOURCE_NAMES": SOURCE_NAMES,
         "FIELD_NAMES": FIELD_NAMES, "INSPECTION_STATUS_NAMES": INSPECTION_STATUS_NAMES, "level_name": level_name,
         "SUBJECT_LEVEL_NAMES": SUBJECT_LEVEL_NAMES, "CONTACT_ROLE_NAMES": CONTACT_ROLE_NAMES,
-        "BACKGROUND_RESULT_NAMES": BACKGROUND_RESULT_NAMES,
+        "BACKGROUND_RESULT_NAMES": BACKGROUND_RESULT_NAMES, "MESSAGE_STATE_NAMES": MESSAGE_STATE_NAMES,
+        "LICENSE_STATUS_NAMES": LICENSE_STATUS_NAMES,
+        "LEXICON_SOURCE_NAMES": LEXICON_SOURCE_NAMES, "LEXICON_ENTRY_KIND_NAMES": LEXICON_ENTRY_KIND_NAMES,
+        "FEEDBACK_KIND_NAMES": FEEDBACK_KIND_NAMES, "FEEDBACK_STATUS_NAMES": FEEDBACK_STATUS_NAMES,
+        "ALERT_SOURCE_NAMES": ALERT_SOURCE_NAMES, "ALERT_STATE_NAMES": ALERT_STATE_NAMES,
+        "POST_STATE_NAMES": POST_STATE_NAMES, "POST_CHECK_ITEM_NAMES": POST_CHECK_ITEM_NAMES,
     }

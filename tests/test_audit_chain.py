@@ -92,7 +92,7 @@ def test_an_empty_chain_verifies(engine: Engine) -> None:
 
 def test_record_refuses_an_unknown_event(engine: Engine) -> None:
     with keyed_session(engine) as session, pytest.raises(ValueError, match="unknown audit event"):
-        audit.record(session, "draft.delete")
+        audit.record(session, "draft.teleport")
 
 
 def test_record_lands_only_with_the_callers_commit(engine: Engine) -> None:

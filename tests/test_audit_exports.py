@@ -178,7 +178,7 @@ def test_a_bare_end_date_covers_the_whole_beijing_day() -> None:
 
 @pytest.mark.parametrize("values", [
     {"since": "2026-02-30"}, {"until": "tomorrow"}, {"unit_id": "abc"}, {"draft_id": "0"},
-    {"event": "draft.delete"}, {"gate": "moral"},
+    {"event": "draft.teleport"}, {"gate": "moral"},
 ])
 def test_bad_filter_values_raise_a_chinese_filter_error(values: dict) -> None:
     with pytest.raises(FilterError) as caught:

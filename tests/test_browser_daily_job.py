@@ -35,8 +35,9 @@ def test_a_return_without_a_comment_shows_its_error_where_the_user_is_looking(br
     draft_id = make_draft(session)
     log_in(page, live_server, "reviewer2")
     page.goto(f"{live_server}/drafts/{draft_id}/review?level=1")
+    page.check("#decision-text-reject")
     with page.expect_navigation():
-        page.locator("#gate-text button[value=reject]").click()
+        page.click("#level-return")
     expect(page.locator("#error-text")).to_be_in_viewport()
     expect(page.locator("#error-text")).to_contain_text("退回稿件时必须填写审核意见")
     expect(page.locator("#comment-text")).to_be_focused()
@@ -53,7 +54,7 @@ def test_a_refused_approval_keeps_the_typed_reason_next_to_its_error(browser_pag
     page.goto(f"{live_server}/drafts/{draft_id}/review?level=1")
     page.fill(f"#override-secrecy-{first}", "本人书面同意公开")
     with page.expect_navigation():
-        page.locator("#gate-secrecy button[value=approve]").click()
+        page.click("#level-approve")
     expect(page.locator("#error-secrecy")).to_be_in_viewport()
     expect(page.locator(f"#override-secrecy-{first}")).to_have_value("本人书面同意公开")
     expect(page.locator(f"#override-secrecy-{second}")).to_be_focused()

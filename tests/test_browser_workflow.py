@@ -47,14 +47,14 @@ def write_draft(page, base: str, account_label: str, title: str, body: str) -> i
 
 
 def sign_all_gates(page, base: str, draft_id: int, level: int, reason: str = "当事人同意公开，已核实") -> None:
+    """本级五关全部通过: the reasons each gate needs, then the one action for the level."""
     page.goto(f"{base}/drafts/{draft_id}/review?level={level}")
     for gate in GATES:
-        card = page.locator(f"#gate-{gate}")
-        for field in card.locator("textarea[name^=override_]").all():
+        for field in page.locator(f"#gate-{gate} textarea[name^=override_]").all():
             field.fill(reason)
-        with page.expect_navigation():
-            card.locator("button[value=approve]").click()
-        assert page.locator(".flash-success").first.is_visible(), page.content()
+    with page.expect_navigation():
+        page.click("#level-approve")
+    assert page.locator(".flash-success").first.is_visible(), page.content()
 
 
 def test_happy_path_write_check_review_two_levels_and_publish(browser_page, live_server):
@@ -73,6 +73,9 @@ def test_happy_path_write_check_review_two_levels_and_publish(browser_page, live
     assert page.locator("#check-result .doc-title").inner_text() == "证件补办情况说明"
     with page.expect_navigation():
         page.click("button[value=submit]")
+    assert "110101199003078515" in page.inner_text("#confirm-blocks")  # saved; block findings shown, asked first
+    with page.expect_navigation():
+        page.click("#confirm-submit")
     draft_id = int(re.search(r"/drafts/(\d+)$", page.url).group(1))
     log_out(page)
 
@@ -81,7 +84,7 @@ def test_happy_path_write_check_review_two_levels_and_publish(browser_page, live
     assert page.locator(f"a[href='/drafts/{draft_id}/review?level=1']").first.is_visible()
     page.goto(f"{base}/drafts/{draft_id}/review?level=2")
     assert page.locator("text=第 2 级尚未开始").first.is_visible()
-    assert page.locator("button[value=approve]").count() == 0
+    assert page.locator("#level-approve").count() == 0
     sign_all_gates(page, base, draft_id, 1)
     log_out(page)
 
@@ -119,10 +122,9 @@ def test_reject_revise_resubmit_cycle(browser_page, live_server):
 
     log_in(page, base, "reviewer2")
     page.goto(f"{base}/drafts/{draft_id}/review?level=1")
-    card = page.locator("#gate-text")
-    card.locator("textarea[name=comment]").fill("请写明活动地点的具体楼层。")
+    page.locator("#gate-text textarea[name=comment_text]").fill("请写明活动地点的具体楼层。")
     with page.expect_navigation():
-        card.locator("button[value=reject]").click()
+        page.click("#level-return")
     assert page.locator(".badge.status-returned").first.is_visible()
     log_out(page)
 

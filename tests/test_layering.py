@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "reviewer"
 #: Parts whose rules are written in their docstrings. The web layer and the CLI are shells over
 #: everything, so they have no list; everything else does.
-PARTS = ("engine", "workflow", "audit", "admin", "demo", "dbroles", "inspection", "supervision", "registry", "messages", "calendar",
-         "storage", "permissions", "vocabulary",
+PARTS = ("engine", "curation", "workflow", "audit", "admin", "demo", "dbroles", "inspection", "supervision", "registry", "messages", "calendar",
+         "alerts", "aftercare", "storage", "permissions", "vocabulary",
          "errors", "config", "bootstrap")
 MAX_MODULE_LINES = 400
 

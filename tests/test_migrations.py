@@ -149,3 +149,140 @@ def test_the_database_refuses_an_inspection_job_status_outside_the_vocabulary(em
                 conn.execute(text(job), values)
     finally:
         engine.dispose()
+
+
+# -- 0010 (citizens' messages) --------------------------------------------------------------------
+
+
+def test_0010_refuses_a_message_state_outside_the_vocabulary(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    insert = ("INSERT INTO messages (id, account_id, unit_id, received_at, text, via, state, due_at, shown_text, masked,"
+              " marks, created_at) VALUES (:id, 1, 1, CURRENT_TIMESTAMP, '路灯坏了', 'api', :state, CURRENT_TIMESTAMP,"
+              " '路灯坏了', 0, '[]', CURRENT_TIMESTAMP)")
+    try:
+        for values, refused in (({"id": 1, "state": "pending"}, False), ({"id": 2, "state": "lost"}, True)):
+            with (pytest.raises(IntegrityError) if refused else _nothing()), engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))  # no account or unit needed
+                conn.execute(text(insert), values)
+        with engine.connect() as conn:
+            assert list(conn.scalars(text("SELECT state FROM messages"))) == ["pending"]
+            assert list(conn.execute(text("SELECT message_id FROM drafts"))) == []
+    finally:
+        engine.dispose()
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
+# --- lexicon entries (0011) -------------------------------------------------------------------
+
+
+def test_0011_starts_the_lexicon_version_at_zero_and_keeps_findings_found_before_it(empty_url: str) -> None:
+    upgrade(empty_url, "0010")
+    _insert_finding(empty_url, 1)
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version FROM lexicon_state WHERE id = 1")) == 0
+            assert conn.scalar(text("SELECT lexicon_version FROM findings WHERE id = 1")) is None
+    finally:
+        engine.dispose()
+
+
+def test_the_database_refuses_a_lexicon_entry_kind_outside_the_vocabulary(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO lexicon_entries (kind, term, key, enabled, created_by, created_at, updated_at)"
+                              " VALUES ('word', '东关', '东关', true, 'a', '2026-01-01', '2026-01-01')"))
+    finally:
+        engine.dispose()
+
+
+# --- 0012: violation alerts and after-publishing actions -------------------------------------------------------------
+ALERT = ("INSERT INTO alerts (id, source, subject, day, unit_id, summary, details, raised_at, state)"
+         " VALUES (:id, 'check_missing', :subject, '2026-12-01', 1, '未做双向反馈核查', '{}', CURRENT_TIMESTAMP, :state)")
+
+
+def test_0012_keeps_one_alert_per_item_and_only_the_vocabularys_states(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+
+    def insert(values: dict) -> None:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))  # no unit needed
+            conn.execute(text(ALERT), values)
+
+    try:
+        insert({"id": 1, "subject": "publication:1", "state": "open"})
+        for values in ({"id": 2, "subject": "publication:1", "state": "open"},
+                       {"id": 3, "subject": "publication:2", "state": "ignored"}):
+            with pytest.raises(IntegrityError):
+                insert(values)
+    finally:
+        engine.dispose()
+
+
+def test_0012_downgrades_to_0011_without_its_tables(empty_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from reviewer.storage import alembic_config
+
+    upgrade(empty_url, "0012")
+    command.downgrade(alembic_config(empty_url), "0011")
+    engine = create_engine(empty_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert not tables & {"alerts", "post_withdrawals", "post_corrections", "post_checks", "draft_removals"}
+
+
+# -- 0013 (review page, issue 16): what each reviewer last saw, and the comments of a level action ------
+
+
+def _replica(conn) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # no draft or user rows needed
+
+
+def test_0013_keeps_one_last_seen_version_per_draft_and_reviewer(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    view = "INSERT INTO draft_views (id, draft_id, user_id, version, seen_at) VALUES (:id, 1, 1, 1, CURRENT_TIMESTAMP)"
+    try:
+        with engine.begin() as conn:
+            _replica(conn)
+            conn.execute(text(view), {"id": 1})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            _replica(conn)
+            conn.execute(text(view), {"id": 2})
+    finally:
+        engine.dispose()
+
+
+def test_0013_refuses_a_comment_on_words_without_its_field_or_with_an_empty_span(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    note = ("INSERT INTO review_notes (id, version_id, level, reviewer_id, gate, field, start, \"end\", comment, created_at)"
+            " VALUES (:id, 1, 1, 1, 'text', :field, :start, :end, '意见', CURRENT_TIMESTAMP)")
+    try:
+        with engine.begin() as conn:
+            _replica(conn)
+            conn.execute(text(note), {"id": 1, "field": "body", "start": 2, "end": 5})
+            conn.execute(text(note), {"id": 2, "field": None, "start": None, "end": None})
+        for values in ({"id": 3, "field": None, "start": 2, "end": 5}, {"id": 4, "field": "body", "start": 5, "end": 5}):
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                _replica(conn)
+                conn.execute(text(note), values)
+    finally:
+        engine.dispose()

@@ -49,7 +49,7 @@ def test_a_refused_signoff_focuses_the_missing_comment_of_its_gate(client, sessi
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert '<p class="form-error" role="alert" id="error-text">' in html
-    assert re.search(r'<textarea id="comment-text" name="comment"[^>]*autofocus', html)
+    assert re.search(r'<textarea id="comment-text" form="level-form" name="comment_text"[^>]*autofocus', html)
 
 
 def test_a_refused_signoff_keeps_the_override_reason_that_was_typed(client, session):

@@ -105,7 +105,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.teardown_request(_close)
     got_request_exception.connect(_flag_failure, app)
 
-    from reviewer.web import admin, api, audit, auth, inspections, pages, registry
+    # review_api and reviewing add the review page's and the level action's routes to pages.bp and api.bp
+    from reviewer.web import admin, api, audit, auth, inspections, pages, registry, review_api, reviewing, worklists  # noqa: F401
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -115,5 +116,23 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.register_blueprint(admin.bp)
     app.register_blueprint(inspections.bp)
     app.register_blueprint(registry.bp)
+    from reviewer.web import lexicon_api, lexicons
+
+    app.register_blueprint(lexicons.bp)
+    app.register_blueprint(lexicons.feedback_bp)
+    app.register_blueprint(lexicon_api.bp)
+    from reviewer.web import messages, messages_api
+
+    app.register_blueprint(messages.bp)
+    app.register_blueprint(messages_api.bp)
+    from reviewer.web import operators, register_forms
+
+    app.register_blueprint(operators.bp)
+    app.register_blueprint(register_forms.bp)
+    app.register_blueprint(worklists.bp)
+    from reviewer.web import aftercare, alerts
+
+    app.register_blueprint(alerts.bp)
+    app.register_blueprint(aftercare.bp)
     app.add_url_rule("/healthz", "healthz", security.public(healthz))
     return app

@@ -19,6 +19,7 @@ from reviewer.vocabulary import GATES, KINDS
 from reviewer.web import db_session
 from reviewer.web.apiauth import api_error, require_token
 from reviewer.web.errors import status_of
+from reviewer.web.review_schemas import LEVEL_SCHEMAS
 from reviewer.web.security import public
 from reviewer.workflow import MAX_ID
 
@@ -115,6 +116,20 @@ SCHEMAS: dict[str, dict] = {
             "url": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["url"]},
         },
     },
+    # One citizen's message (issue 15), served by web/messages_api.py.
+    "MessageCreate": {
+        "type": "object",
+        "required": ["account_id", "received_at", "text"],
+        "additionalProperties": False,
+        "properties": {
+            "account_id": ID,
+            "received_at": {"type": "string", "format": "date-time", "maxLength": 40,
+                            "description": "收到时间（RFC 3339；也接受不带时区的 YYYY-MM-DD HH:MM，按北京时间）。"
+                                           "晚于现在，或工作日历未收录该年时，返回 409"},
+            "text": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S", "description": "群众留言原文"},
+            "contact": {"type": ["string", "null"], "maxLength": 200, "description": "联系方式（可不填）"},
+        },
+    },
 }
 #: Storable text only: no NUL, no lone surrogate (refused at the edge, so the contract says so).
 STORABLE = STORABLE_PATTERN
@@ -134,6 +149,7 @@ def _storable(schema: Any) -> Any:
     return schema
 
 
+SCHEMAS.update(LEVEL_SCHEMAS)  # the level action's request (reviewer.web.review_api)
 for _schema in SCHEMAS.values():
     _storable(_schema)
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
@@ -156,8 +172,8 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     """A stable code and a Chinese sentence for the first schema violation."""
     where = ".".join(str(p) for p in error.absolute_path) or "请求体"
     kind = error.validator
-    in_then = bool(error.schema_path) and error.schema_path[0] == "then"
-    if in_then and ("comment" in error.validator_value if kind == "required" else list(error.absolute_path) == ["comment"]):
+    in_then = "then" in error.schema_path  # a return's comment, of the request or of one gate of a level
+    if in_then and ("comment" in error.validator_value if kind == "required" else list(error.absolute_path)[-1:] == ["comment"]):
         return "comment_required", "退回稿件时必须填写审核意见，告诉作者需要修改什么。"
     if kind == "required":
         missing = next((f for f in error.validator_value if f not in (error.instance or {})), "?")
@@ -343,7 +359,9 @@ def edit_draft(draft_id: int) -> Any:
 def submit(draft_id: int) -> Any:
     """Send the current version to review; answers with its findings (each with an id)."""
     session = db_session()
-    draft = workflow.retrying(session, workflow.submit, g.api_user, draft_id, ip=_ip())
+    body = request.get_json(silent=True)  # optional {"confirm": false}: refuse (409) while block findings remain
+    confirm = body.get("confirm") if isinstance(body, dict) and isinstance(body.get("confirm"), bool) else None
+    draft = workflow.retrying(session, workflow.submit, g.api_user, draft_id, ip=_ip(), confirm_blocks=confirm)
     state = workflow.draft_state(session, draft)
     return jsonify({"id": draft.id, "version": draft.current_version, "status": draft.status,
                     "findings": state["findings"]})

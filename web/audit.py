@@ -30,6 +30,7 @@ from reviewer.vocabulary import GATE_NAMES
 from reviewer.web.apiauth import api_error, require_token
 from reviewer.web.errors import status_of
 from reviewer.web.security import app_settings, current_actor, db, error_response, requires
+from reviewer.workflow.listing import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 api_bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
@@ -139,12 +140,8 @@ def _form_values(source: Any) -> dict[str, str]:
     return {name: (source.get(name) or "").strip() for name in names}
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
-
-
 def _index_page(values: dict[str, str], page: int = 1, *, forms: dict[str, Any] | None = None,
-                status: int = 200) -> Any:
+                status: int = 200, error: str | None = None) -> Any:
     """The audit log page; ``forms`` keeps what a small form (register, anchor) was sent with and its error."""
     session = db()
     scope = _scope()
@@ -154,7 +151,9 @@ def _index_page(values: dict[str, str], page: int = 1, *, forms: dict[str, Any] 
     try:
         flt = exports.AuditFilter.from_mapping(values)
     except exports.FilterError as exc:
-        context["error"] = exc.message
+        error = exc.message
+    if error:
+        context["error"] = error
         return render_template("audit/index.html", **context), max(status, 422)
     try:
         audit_scope.check_filter(session, scope, flt)
@@ -162,10 +161,11 @@ def _index_page(values: dict[str, str], page: int = 1, *, forms: dict[str, Any] 
         context["error"] = exc.message
         return render_template("audit/index.html", **context), 404
     context["total"] = exports.count_entries(session, flt, scope=scope)
+    context["pages"] = max(1, -(-context["total"] // PAGE_SIZE))
+    page = context["page"] = min(page, context["pages"])
     statement = exports.filtered(session, flt, scope=scope).order_by(None).order_by(audit.AuditEntry.seq.desc())
     context["rows"] = session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     context["actor_names"] = _actor_names(session, context["rows"])
-    context["pages"] = max(1, -(-context["total"] // PAGE_SIZE))
     context["query"] = {k: v for k, v in values.items() if v}
     return render_template("audit/index.html", **context), status
 
@@ -174,7 +174,8 @@ def _index_page(values: dict[str, str], page: int = 1, *, forms: dict[str, Any] 
 @requires("audit.read")
 def index() -> Any:
     """Filter form, one page of matching entries, export and verification buttons."""
-    return _index_page(_form_values(request.args), _page_number(request.args.get("page")))
+    page, error = page_number(request.args.get("page"))
+    return _index_page(_form_values(request.args), page, error=error)
 
 
 @bp.get("/drafts/<int:draft_id>")

@@ -32,6 +32,12 @@ STATUS: dict[str, int] = {
     "no_such_level": 409,
     "invalid_state": 409,
     "revision_required": 409,
+    "blocks_unconfirmed": 409,
+    "not_published": 409,
+    "post_withdrawn": 409,
+    "correction_open": 409,
+    "already_checked": 409,
+    "alert_cleared": 409,
     "not_publishable": 409,
     "conflict": 409,
     "inspection_not_ready": 409,
@@ -45,6 +51,19 @@ STATUS: dict[str, int] = {
     "account_not_live": 409,
     "outsourced_conflict": 409,
     "unknown_account": 404,
+    # Citizens' messages (issue 15): a move the message's state does not allow, a reply not yet published.
+    "message_move_not_allowed": 409,
+    "not_answered": 409,
+    "received_in_future": 409,
+    "calendar_unknown_year": 409,
+    # Lexicon administration (issue 14): an entry that the rules of its family or the existing lists refuse.
+    "unknown_category": 404,
+    "unknown_unit": 404,
+    "duplicate_entry": 409,
+    "term_too_short": 409,
+    "unit_required": 409,
+    "unknown_title": 409,
+    "unit_not_allowed": 409,
     "model_invalid": 500,
 }
 DEFAULT_STATUS = 422

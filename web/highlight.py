@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from reviewer.engine.corrections import replacements
 from reviewer.vocabulary import GATE_NAMES, GATES, SEVERITIES, SEVERITY_NAMES, level_name
 
 
@@ -39,6 +40,7 @@ def describe(finding: Any) -> dict[str, Any]:
     data["severity_name"] = SEVERITY_NAMES.get(data["severity"], data["severity"] or "")
     data["category_name"] = category_names().get(data["category"], data["category"] or "")
     data["overrides"] = data["overrides"] or []
+    data["replacements"] = replacements(data)  # texts that may replace the span in one click (采用建议)
     return data
 
 

@@ -12,7 +12,9 @@ from typing import Any
 from reviewer.errors import STORABLE_PATTERN
 from reviewer.permissions import EVERYONE, roles_for
 from reviewer.storage import MAX_ID
-from reviewer.vocabulary import FINDING_FIELDS, ROLES
+from reviewer.vocabulary import FINDING_FIELDS, MESSAGE_STATES, ROLES
+from reviewer.web.lexicon_schema import ROUTES as LEXICON_ROUTES
+from reviewer.web.lexicon_schema import SCHEMAS as LEXICON_SCHEMAS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ENGINE_FINDING = {
@@ -88,6 +90,16 @@ def _obj(**props: Any) -> dict:
     return {"type": "object", "properties": props}
 
 
+#: A citizen's message as the messages API shows it (text with personal data masked).
+MESSAGE = _obj(id={"type": "integer"}, account_id={"type": "integer"}, unit_id={"type": "integer"},
+               handler_id={"type": ["integer", "null"]}, state={"enum": list(MESSAGE_STATES)},
+               received_at={"type": "string"}, due_at={"type": "string", "description": "答复期限（北京时间）"},
+               text={"type": "string", "description": "留言内容，个人信息已屏蔽"}, masked={"type": "integer"},
+               marks={"type": "array", "items": _obj(start={"type": "integer"}, end={"type": "integer"},
+                                                     kind={"enum": ["威胁", "辱骂"]})},
+               overdue={"type": "boolean"})
+
+
 #: (path, method, summary, request schema name or None, success status, success schema, error statuses).
 #: Who may call each operation is not listed here: it is read from the view's capability.
 ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...] = (
@@ -125,12 +137,21 @@ ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...]
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"type": "string"},
           sha256={"type": "string"}, findings={"type": "array", "items": FINDING}),
      ("400", "401", "403", "404", "409", "422")),
-    ("/api/v1/drafts/{draft_id}/submit", "post", "提交审核", None, "200",
+    ("/api/v1/drafts/{draft_id}/submit", "post",
+     "提交审核；可选请求体 {\"confirm\": false}：当前版本仍有“禁止发布”问题时不提交，返回 409 blocks_unconfirmed 并列出问题",
+     None, "200",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"const": "in_review"},
           findings={"type": "array", "items": FINDING}), ("401", "403", "404", "409")),
     ("/api/v1/drafts/{draft_id}/signoffs", "post", "签批某一级某一关", "SignOffRequest", "201",
      _obj(id={"type": "integer"}, version={"type": "integer"}, level={"type": "integer"},
           gate={"type": "string"}, decision={"type": "string"}, status={"type": "string"}),
+     ("400", "401", "403", "404", "409", "422")),
+    ("/api/v1/drafts/{draft_id}/levels", "post",
+     "一次签署某一级的多个关口（本级五关全部通过，或退回并附各关意见与划选原文的意见）：各关按单独签署的规则检查，"
+     "有一关被拒绝则整体不签署，错误中的 gates 逐关说明原因", "LevelSignOffRequest", "201",
+     _obj(id={"type": "integer"}, version={"type": "integer"}, level={"type": "integer"}, status={"type": "string"},
+          signoffs={"type": "array", "items": _obj(id={"type": "integer"}, gate={"type": "string"},
+                                                   decision={"type": "string"})}),
      ("400", "401", "403", "404", "409", "422")),
     ("/api/v1/drafts/{draft_id}/publish", "post", "发布已通过全部审核的版本", "PublishRequest", "200",
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"const": "published"},
@@ -140,8 +161,14 @@ ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...]
      {"type": "array", "items": {"type": "object"}}, ("401", "403")),
     ("/api/v1/audit", "get", "审计日志（按条件过滤，分页 JSON，或导出 csv/jsonl/xlsx）", None, "200",
      AUDIT_PAGE, ("401", "403", "404", "422")),
+    ("/api/v1/messages", "post", "收到一条群众留言：检查、屏蔽个人信息、标出威胁与辱骂，按账号类型定答复期限", "MessageCreate",
+     "201", MESSAGE, ("400", "401", "403", "404", "409", "422")),
+    ("/api/v1/messages", "get", "本单位留言队列：未答复的按答复期限在前（可按 state 过滤，分页）", None, "200",
+     _obj(total={"type": "integer"}, page={"type": "integer"}, items={"type": "array", "items": MESSAGE}),
+     ("401", "403", "422")),
     ("/api/v1/openapi.json", "get", "本文档", None, "200", {"type": "object"}, ()),
 )
+ROUTES += LEXICON_ROUTES  # the lexicon API (web.lexicon_api)
 ERROR_TEXT = {"400": "请求体不是有效的 JSON 对象", "401": "缺少或无效的令牌、用户名或密码错误",
               "403": "角色、单位或职责分离规则不允许", "404": "不存在或不属于您的单位",
               "409": "版本已过期或状态不允许", "422": "字段缺失、类型错误、取值无效或缺少放行理由"}
@@ -152,6 +179,9 @@ def _parameters(path: str, method: str) -> list[dict]:
     if "{draft_id}" in path:
         params.append({"name": "draft_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 1}})
+    if "{entry_id}" in path:
+        params.append({"name": "entry_id", "in": "path", "required": True,
+                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})
     if "{token_id}" in path:
         params.append({"name": "token_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})
@@ -161,6 +191,13 @@ def _parameters(path: str, method: str) -> list[dict]:
     if path == "/api/v1/drafts" and method == "get":
         params.append({"name": "status", "in": "query", "required": False,
                        "schema": {"enum": ["draft", "in_review", "returned", "approved", "published"]}})
+    if path == "/api/v1/messages" and method == "get":
+        params.extend([
+            {"name": "state", "in": "query", "required": False,
+             "schema": {"enum": list(MESSAGE_STATES)}},
+            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
+            {"name": "size", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+        ])
     if path == "/api/v1/audit":
         params.extend({"name": name, "in": "query", "required": False, "description": text, "schema": schema}
                       for name, text, schema in _audit_parameters())
@@ -251,6 +288,7 @@ def document(schemas: dict[str, dict]) -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 **schemas,
+                **LEXICON_SCHEMAS,
                 "Error": {"type": "object", "required": ["error", "message"],
                           "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
             },

@@ -17,23 +17,23 @@ from flask_login import current_user
 
 from reviewer import workflow
 from reviewer.errors import WorkflowError
-from reviewer.vocabulary import DECISION_NAMES, FIELD_NAMES, FINDING_FIELDS, GATE_NAMES, KINDS, STATUS_NAMES, VERDICT_NAMES
+from reviewer.vocabulary import FIELD_NAMES, FINDING_FIELDS, KINDS, VERDICT_NAMES
 from reviewer.web.diff import changed, diff_pieces
 from reviewer.web.errors import status_of
 from reviewer.web.highlight import by_gate, describe, segments, summary, with_overrides
 from reviewer.web.security import current_actor, db, error_response, requires
+from reviewer.web.worklists import list_view
+from reviewer.workflow import lifecycle, listing, retraction
 
 bp = Blueprint("pages", __name__)
 
 #: Where each role starts, first match wins.
 HOME_BY_ROLE: tuple[tuple[str, str], ...] = (
     ("reviewer", "pages.queue"), ("editor", "pages.drafts"), ("publisher", "pages.publish_queue"),
-    ("supervisor", "inspections.index"), ("auditor", "pages.all_drafts"), ("admin", "pages.all_drafts"),
+    ("supervisor", "inspections.index"), ("auditor", "pages.all_drafts"), ("admin", "register_forms.dashboard"),
 )
 VERDICT_CLASS: dict[str, str] = {"pass": "info", "review": "review", "block": "block"}
 _INT = re.compile(r"\d{1,12}")
-_OVERRIDE = re.compile(r"override_(\d{1,12})")
-_CONSENT = re.compile(r"consent_(approver|date)_(\d{1,12})")
 
 
 def _int(value: str | None) -> Any:
@@ -106,41 +106,34 @@ def home() -> Any:
 # Lists
 
 
-def _status_filter() -> str | None:
-    return request.args.get("status") or None
-
-
 @bp.route("/drafts")
 @requires("draft.write")
 def drafts() -> Any:
-    """我的稿件: the drafts this editor wrote, newest change first."""
-    rows = workflow.list_drafts(db(), current_actor(), _status_filter())
-    mine = [d for d in rows if d["author"] and d["author"]["id"] == current_user.id]
-    return render_template("pages/drafts.html", drafts=mine, heading="我的稿件", status=_status_filter(),
-                           endpoint="pages.drafts")
+    """我的稿件: the drafts this editor wrote, newest change first, paged and searchable."""
+    return list_view("pages/drafts.html", "pages.drafts",
+                     lambda session, actor, flt: listing.draft_page(session, actor, flt, author_only=True),
+                     heading="我的稿件")
 
 
 @bp.route("/all")
 @requires("draft.read")
 def all_drafts() -> Any:
-    """全部稿件: every draft of the user's units (auditors and admins start here)."""
-    rows = workflow.list_drafts(db(), current_actor(), _status_filter())
-    return render_template("pages/drafts.html", drafts=rows, heading="本单位全部稿件", status=_status_filter(),
-                           endpoint="pages.all_drafts")
+    """全部稿件: every draft of the user's units (auditors and admins start here), paged and searchable."""
+    return list_view("pages/drafts.html", "pages.all_drafts", listing.draft_page, heading="本单位全部稿件")
 
 
 @bp.route("/queue")
 @requires("draft.sign")
 def queue() -> Any:
     """审核队列: in-review drafts still awaiting this reviewer's signature, with their open levels."""
-    return render_template("pages/queue.html", items=workflow.review_queue(db(), current_actor()))
+    return list_view("pages/queue.html", "pages.queue", listing.review_queue_page)
 
 
 @bp.route("/publish")
 @requires("draft.publish")
 def publish_queue() -> Any:
     """待发布: fully approved drafts, 发布 offered only where this user may publish (``allowed_actions``)."""
-    return render_template("pages/publish_queue.html", drafts=workflow.publish_queue(db(), current_actor()))
+    return list_view("pages/publish_queue.html", "pages.publish_queue", listing.publish_queue_page)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,15 +154,27 @@ def _form_values() -> dict[str, Any]:
 
 
 def _editor(values: dict[str, Any], *, draft_state: dict | None = None, error: str | None = None,
-            status: int = 200) -> Any:
+            status: int = 200, confirm_save: bool = False) -> Any:
     accounts = workflow.visible_accounts(db(), current_actor())
     extra: dict[str, Any] = {}
     if draft_state is not None:
         extra = {"current_parts": _parts(draft_state, draft_state["findings"]),
                  "current_summary": summary(draft_state["findings"]),
-                 "current_findings": [describe(f) for f in draft_state["findings"]]}
+                 "current_findings": [describe(f) for f in draft_state["findings"]],
+                 "return_notes": [n for n in workflow.notes_of(db(), _draft_or_error(draft_state["id"]))
+                                  if n["version"] == draft_state["version"]]}
     return render_template("pages/editor.html", values=values, accounts=accounts, state=draft_state,
-                           error=error, kinds=KINDS, **extra), status
+                           error=error, kinds=KINDS, confirm_save=confirm_save,
+                           live_signoffs=_live_signoffs(draft_state), **extra), status
+
+
+#: Statuses in which saving an edit restarts the review: the editor confirms first (issue 16, defect 5).
+IN_REVIEW = (workflow.lifecycle.SIGNABLE, workflow.lifecycle.PUBLISHABLE)
+
+
+def _live_signoffs(state: dict | None) -> int:
+    """How many sign-offs of the current version still count (and stop counting once it is edited)."""
+    return sum(1 for gates in (state or {}).get("matrix", {}).values() for s in gates.values() if s)
 
 
 @bp.route("/drafts/new", methods=["GET", "POST"])
@@ -187,6 +192,8 @@ def new_draft() -> Any:
         _refused(exc)
         return _editor(values, error=exc.message, status=status_of(exc))
     if request.form.get("action") == "submit":
+        if draft.status != "in_review":
+            return _ask_to_confirm(draft.id)
         flash("稿件已保存并提交审核。", "success")
         return redirect(url_for("pages.draft", draft_id=draft.id))
     flash("稿件已保存为第 1 版。", "success")
@@ -197,7 +204,7 @@ def _create(session: Any, actor: Any, values: dict[str, Any], submitting: bool, 
     """Create version 1 and, when asked, submit it: one action, so a race re-runs both."""
     draft = workflow.create_draft(session, actor, values["account_id"], values["title"], values["body"],
                                   values["kind"], values["citizen_message"], ip=ip)
-    if submitting:
+    if submitting and not retraction.block_findings(session, draft):  # else saved, and the editor is asked first
         workflow.submit(session, actor, draft.id, ip=ip)
     return draft
 
@@ -208,7 +215,7 @@ def _save(session: Any, actor: Any, draft_id: int, values: dict[str, Any], edit:
     if edit:
         workflow.edit_draft(session, actor, draft_id, values["title"], values["body"], values["base_version"],
                             values["citizen_message"], ip=ip)
-    if submitting:
+    if submitting and not retraction.block_findings(session, workflow.get_draft(session, actor, draft_id)):
         workflow.submit(session, actor, draft_id, ip=ip)
 
 
@@ -231,6 +238,9 @@ def edit_draft(draft_id: int) -> Any:
     submitting = request.form.get("action") == "submit"
     unchanged = (values["base_version"] == state["version"] and values["title"] == state["title"]
                  and values["body"] == state["body"] and values["citizen_message"] == state["citizen_message"])
+    restarting = state["status"] in IN_REVIEW and not submitting
+    if restarting and not request.form.get("confirm_save"):
+        return _editor(values, draft_state=state, confirm_save=True, status=409)
     try:
         _act(_save, draft_id, values, not (submitting and unchanged), submitting, ip=_ip())
     except WorkflowError as exc:
@@ -238,16 +248,28 @@ def edit_draft(draft_id: int) -> Any:
         return _editor(values, draft_state=workflow.draft_state(db(), _draft_or_error(draft_id)),
                        error=exc.message, status=status_of(exc))
     if submitting:
+        if workflow.get_draft(db(), current_actor(), draft_id).status != "in_review":
+            return _ask_to_confirm(draft_id)
         flash("稿件已提交审核。", "success")
         return redirect(url_for("pages.draft", draft_id=draft_id))
-    flash(f"已保存为第 {draft.current_version} 版。", "success")
+    flash(f"已保存为第 {draft.current_version} 版。" + ("此前的签署不再计入，稿件须重新审核。" if restarting else ""),
+          "success")
     return redirect(url_for("pages.edit_draft", draft_id=draft_id))
+
+
+def _ask_to_confirm(draft_id: int, *, saved: bool = True) -> Any:
+    """The version (saved) still has block findings: show them and ask before submitting."""
+    flash(("已保存。" if saved else "") + "此版本仍有“禁止发布”问题，请确认后再提交审核。", "warning")
+    return redirect(url_for("aftercare.confirm_submit", draft_id=draft_id))
 
 
 @bp.route("/drafts/<int:draft_id>/submit", methods=["POST"])
 @requires("draft.write")
 def submit_draft(draft_id: int) -> Any:
-    """提交审核: send the current version to the reviewers."""
+    """提交审核: send the current version to the reviewers (block findings are confirmed first)."""
+    draft = _draft_or_error(draft_id)
+    if draft.status in lifecycle.SUBMITTABLE and retraction.block_findings(db(), draft):
+        return _ask_to_confirm(draft_id, saved=False)
     _act(workflow.submit, draft_id, ip=_ip())
     flash("稿件已提交审核。", "success")
     return redirect(url_for("pages.draft", draft_id=draft_id))
@@ -301,58 +323,7 @@ def draft(draft_id: int) -> Any:
     return render_template("pages/draft.html", state=state, actions=workflow.allowed_actions(db(), current_actor(), row), **_shown(state))
 
 
-def _review_page(draft_id: int, level: Any = None, *, errors: dict[str, str] | None = None,
-                 values: dict[str, dict] | None = None, error_code: str | None = None, status: int = 200) -> Any:
-    row = _draft_or_error(draft_id)
-    state = workflow.draft_state(db(), row)
-    actions = workflow.allowed_actions(db(), current_actor(), row)
-    levels = actions.review_levels
-    if level is None:
-        level = levels[0] if levels else state["open_level"]
-    return render_template(
-        "pages/review.html", state=state, level=level, open_levels=levels, refusal=actions.reasons.get("review"),
-        can_sign=level in levels, **_shown(state),
-        signed=state["matrix"].get(str(level), {}) if level is not None else {},
-        errors=errors or {}, values=values or {}, error_code=error_code,
-    ), status
-
-
-@bp.route("/drafts/<int:draft_id>/review")
-@requires("draft.sign")
-def review(draft_id: int) -> Any:
-    """审核: the draft with findings by gate, and one sign-off form per gate at the chosen level."""
-    level = _int(request.args.get("level"))
-    return _review_page(draft_id, level if isinstance(level, int) else None)
-
-
-@bp.route("/drafts/<int:draft_id>/signoff", methods=["POST"])
-@requires("draft.sign")
-def signoff(draft_id: int) -> Any:
-    """签署一关: approve or return one gate of one level; block findings need override reasons."""
-    form = request.form
-    gate, level, decision = form.get("gate", ""), _int(form.get("level")), form.get("decision", "")
-    overrides = {m.group(1): value for key, value in form.items() if (m := _OVERRIDE.fullmatch(key))}
-    consents = {m.group(2): {"approver": form.get(f"consent_approver_{m.group(2)}", ""),
-                             "approved_on": form.get(f"consent_date_{m.group(2)}", "")}
-                for key in form if (m := _CONSENT.fullmatch(key)) and m.group(1) == "approver"}
-    try:
-        request_ = workflow.SignOffRequest(_int(form.get("version")), level, gate, decision,
-                                           form.get("comment") or None, overrides, consents)
-        _act(workflow.sign_off, draft_id, request_, ip=_ip())
-    except WorkflowError as exc:
-        _refused(exc)
-        if exc.code == "not_found":
-            raise
-        values = {gate: {"comment": form.get("comment", ""), "overrides": overrides, "consents": consents}}
-        return _review_page(draft_id, level if isinstance(level, int) else None, errors={gate: exc.message},
-                            values=values, error_code=exc.code, status=status_of(exc))
-    gate_name = GATE_NAMES.get(gate, gate)
-    flash(f"已签署第 {level} 级{gate_name}：{DECISION_NAMES.get(decision, decision)}。", "success")
-    row = _draft_or_error(draft_id)
-    if row.status != "in_review":
-        flash(f"稿件状态已变为“{STATUS_NAMES[row.status]}”。", "info")
-        return redirect(url_for("pages.draft", draft_id=draft_id))
-    return redirect(url_for("pages.review", draft_id=draft_id, level=level) + f"#gate-{gate}")
+# The review page and its sign-off routes: reviewer.web.reviewing (on this blueprint).
 
 
 @bp.route("/drafts/<int:draft_id>/publish", methods=["GET", "POST"])

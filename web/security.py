@@ -44,7 +44,7 @@ from reviewer.workflow.lifecycle import CONSENT_REQUIRED
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Blueprints authenticated by bearer tokens instead of cookies, so CSRF cannot apply to them.
-TOKEN_API_BLUEPRINTS: frozenset[str] = frozenset({"api", "audit_api"})
+TOKEN_API_BLUEPRINTS: frozenset[str] = frozenset({"api", "audit_api", "messages_api", "lexicon_api"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -92,12 +92,18 @@ NAV: tuple[tuple[str, str], ...] = (
     ("pages.queue", "审核队列"),
     ("pages.publish_queue", "待发布"),
     ("pages.all_drafts", "全部稿件"),
+    ("messages.queue", "群众留言"),
+    ("worklists.statistics_page", "统计"),
     ("audit.index", "审计日志"),
     ("inspections.index", "账号巡检"),
+    ("alerts.index", "违规警报"),
+    ("register_forms.dashboard", "管理首页"),
     ("registry.accounts", "备案台账"),
+    ("operators.index", "托管单位"),
     ("admin.units", "单位"),
     ("admin.people", "用户管理"),
     ("admin.users", "登录限制"),
+    ("lexicons.index", "词库管理"),
 )
 
 login_manager = LoginManager()

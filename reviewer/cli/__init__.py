@@ -26,7 +26,10 @@ COMMANDS: dict[str, str] = {
     "audit": "reviewer.cli.audit:audit",
     "token": "reviewer.cli.tokens:token",
     "inspect": "reviewer.cli.inspect:inspect",
+    "lexicon": "reviewer.cli.lexicon:lexicon",
     "registry": "reviewer.cli.registry:registry",
+    "messages": "reviewer.cli.messages:messages",
+    "alerts": "reviewer.cli.alerts:alerts",
 }
 
 

@@ -34,6 +34,7 @@ class Engine:
     categories: dict[str, Category]
     classifier: Any = None
     known_leaders: tuple[leaders.Leader, ...] = ()  # a unit's leaders and their titles (leaders.tsv)
+    overlay: Any = None  # the database's lexicon (overlay.Overlay), laid over the files' one
     _context: patterns.Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,6 +49,11 @@ class Engine:
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)
         return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model, leaders.load(settings.lexicon_dirs))
+
+    @property
+    def lexicon_version(self) -> int:
+        """The database lexicon version this engine judges with (0: the files alone)."""
+        return self.overlay.version if self.overlay is not None else 0
 
     def fingerprints(self) -> dict[str, str | None]:
         """What this engine judges with: the lexicon's sha256 and the model file's (None if no model).
@@ -86,6 +92,8 @@ class Engine:
             return Report("pass", [], {})
         views = all_views(text)
         findings = self.lexicon.match(text, views["compact"], views["plain"], units)
+        if self.overlay is not None:
+            findings = self.overlay.apply(findings, text, views, units, self.categories)
         findings.extend(patterns.match(text, views, self.categories, self._context))
         findings.extend(context.political(text, views["plain"], self.categories.get("political_expression")))
         findings.extend(leaders.find(text, views["plain"], self.known_leaders, self.categories.get("leader_title")))

@@ -23,7 +23,8 @@ from reviewer.engine.lexicon import Entry
 from reviewer.engine.normalize import view, views
 from reviewer.engine.words import _BLOCK, TextWords
 
-OUTCOMES = {"reported": "报出", "allowed": "被允许词消除", "straddles": "跨越分词边界，不报", "nested": "包含在更长的词条中"}
+OUTCOMES = {"reported": "报出", "allowed": "被允许词消除", "straddles": "跨越分词边界，不报", "nested": "包含在更长的词条中",
+            "disabled": "已被本部署停用或覆盖"}
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,18 @@ def steps(original: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(done))
 
 
-def explain(engine: Engine, text: str, kind: str = "post") -> Explanation:
-    """The review of ``text`` and, for every lexicon hit, what became of it and why."""
-    report = engine.review(text, kind=kind)
+def explain(engine: Engine, text: str, kind: str = "post", units: tuple[str, ...] = ()) -> Explanation:
+    """The review of ``text`` and, for every lexicon hit (the files' and the database's), what became of it and why."""
+    report = engine.review(text, kind=kind, units=units)
     all_views = views(text)
     compact, plain = all_views["compact"], all_views["plain"]
+    overlay = engine.overlay
     hits = engine.lexicon.hits(compact.text)
+    if overlay is not None:
+        scopes = {"", *units}
+        hits += [(s, e, t, tuple(x for x in en if x.scope in scopes)) if en else (s, e, t, en)
+                 for s, e, t, en in overlay.lexicon.hits(compact.text)
+                 if any(x.scope in scopes for x in en) or (not en and overlay.allow_scopes.get(t, frozenset()) & scopes)]
     allows = [(s, e, phrase) for s, e, phrase, entries in hits if not entries]
     reported = {(f.start, f.end, f.category) for f in report.findings}
     terms = [(s, e, phrase, entries) for s, e, phrase, entries in hits if entries]
@@ -87,9 +94,12 @@ def explain(engine: Engine, text: str, kind: str = "post") -> Explanation:
         o_start, o_end = compact.span(s, e)
         outcome, why = "reported", ""
         cover = next((phrase for a, b, phrase in allows if a <= s and b >= e), None)
-        if cover is not None:
+        if overlay is not None and not entries[0].origin.startswith("词库管理") and (entries[0].category, term) in overlay.dropped:
+            outcome, why = "disabled", "本部署在词库管理中停用了这个随包词条，或以自己的同名词条代替"
+        elif cover is not None:
             outcome = "allowed"
-            why = f"允许词“{cover}”（{engine.lexicon.allow_origins.get(cover, '允许名单')}）覆盖了这处命中"
+            origins = {**engine.lexicon.allow_origins, **(overlay.lexicon.allow_origins if overlay is not None else {})}
+            why = f"允许词“{cover}”（{origins.get(cover, '允许名单')}）覆盖了这处命中"
         elif not any((o_start, o_end, entry.category) in reported for entry in entries):
             if text_words is not None and not bool(text_words.stand(np.array([s]), np.array([e]))[0]):
                 outcome = "straddles"

@@ -102,7 +102,7 @@ class Lexicon:
         self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
         self.allow_origins: dict[str, str] = {}  # allow phrase -> the file it came from (set by ``load``)
         self._automaton = automaton
-        self._empty = not entries
+        self._empty = not entries and len(lengths) == 0  # allow phrases alone still match (an overlay of allow entries)
         any_checked = any(checked)
         every_allow = [*allow, *(p for phrases in self.scoped_allow.values() for p in phrases)]
         self._segmenter = words.segmenter(words.user_words([*grouped, *every_allow])) if any_checked else None

@@ -8,6 +8,7 @@ application cannot write a state the rules forbid. The schema is created only by
 May import: reviewer.vocabulary, reviewer.config
 """
 
+from reviewer.storage.alert_tables import Alert, DraftRemoval, PostCheck, PostCorrection, PostWithdrawal
 from reviewer.storage.database import (
     SQLITE_BUSY_TIMEOUT_MS,
     alembic_config,
@@ -19,7 +20,10 @@ from reviewer.storage.database import (
     settings_of,
     upgrade,
 )
+from reviewer.storage.lexicon_tables import FindingFeedback, LexiconEntry, LexiconState
+from reviewer.storage.message_tables import MessageRow, MessageStep, QaEntry
 from reviewer.storage.register_tables import AccountEvent, AccountFiling, Operator, OutsourcedStaff, UnitContact
+from reviewer.storage.review_tables import DraftView, ReviewNote
 from reviewer.storage.tables import (
     MAX_ID,
     NAMING_CONVENTION,
@@ -45,7 +49,11 @@ from reviewer.storage.tables import (
 )
 
 __all__ = [
+    "Alert", "DraftRemoval", "PostCheck", "PostCorrection", "PostWithdrawal",
     "AccountEvent", "AccountFiling", "Operator", "OutsourcedStaff", "UnitContact",
+    "DraftView", "ReviewNote",
+    "FindingFeedback", "LexiconEntry", "LexiconState",
+    "MessageRow", "MessageStep", "QaEntry",
     "MAX_ID", "NAMING_CONVENTION", "SQLITE_BUSY_TIMEOUT_MS", "Account", "ApiToken", "Base", "Draft", "DraftVersion",
     "FindingRow", "InspectionJob", "LoginThrottle", "Publication", "SignOff", "SignOffConsent", "SignOffOverride", "UTCDateTime", "Unit",
     "User", "UserRole", "UserUnit", "alembic_config", "context_of", "descendant_unit_ids", "in_list", "make_engine",

@@ -193,6 +193,8 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: The citizen's message a reply answers (migration 0010); publishing the reply answers it.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
 
     #: SQLAlchemy's optimistic lock: every UPDATE says "WHERE lock_version = <seen>" and bumps it.
     __mapper_args__ = {"version_id_col": lock_version}
@@ -231,6 +233,8 @@ class FindingRow(Base):
     suggestion: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    #: The database lexicon version the finding was found with (migration 0011; None before it).
+    lexicon_version: Mapped[int | None] = mapped_column(Integer)
 
     def to_dict(self) -> dict:
         """The finding in the engine's JSON shape, plus its database id and the field it is in."""

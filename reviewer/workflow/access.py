@@ -13,7 +13,18 @@ from sqlalchemy.orm import Session
 
 from reviewer.errors import fail
 from reviewer.permissions import allows, role_refusal
-from reviewer.storage import Account, Draft, DraftVersion, SignOff, User, UserRole, UserUnit, descendant_unit_ids
+from reviewer.storage import (
+    Account,
+    Draft,
+    DraftRemoval,
+    DraftVersion,
+    OutsourcedStaff,
+    SignOff,
+    User,
+    UserRole,
+    UserUnit,
+    descendant_unit_ids,
+)
 from reviewer.workflow.validation import valid_id
 
 
@@ -64,6 +75,8 @@ def get_draft(session: Session, actor: User, draft_id: Any) -> Draft:
     account = session.get(Account, draft.account_id)
     if account is None or account.unit_id not in visible_unit_ids(session, actor):
         raise fail("not_found", "稿件不存在，或不属于您所在的单位。")
+    if session.get(DraftRemoval, draft.id) is not None:  # deleted by an editor (reviewer.workflow.retraction)
+        raise fail("not_found", "稿件已删除，删除记录保留在审计日志中。")
     return draft
 
 
@@ -125,4 +138,13 @@ def participation(session: Session, actor: User, draft: Draft, version: DraftVer
         parts.add("signed_any")
     if level is not None and any(s.level != level for s in mine):
         parts.add("signed_other_level")
+    if _outsourced_for(session, actor, draft):
+        parts.add("outsourced")
     return frozenset(parts)
+
+
+def _outsourced_for(session: Session, actor: User, draft: Draft) -> bool:
+    """Whether ``actor`` is staff of the operator that runs the draft's account (托管变脱管)."""
+    operator_id = session.scalar(select(OutsourcedStaff.operator_id).where(OutsourcedStaff.user_id == actor.id))
+    return operator_id is not None and session.scalar(
+        select(Account.operator_id).where(Account.id == draft.account_id)) == operator_id

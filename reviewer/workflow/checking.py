@@ -32,6 +32,7 @@ class TextCheck:
     """The engine's report for each reviewed field; each finding's offsets point into its own field."""
 
     reports: dict[str, Report]
+    lexicon_version: int = 0  # the database lexicon version the engine judged with
 
     @property
     def findings(self) -> list[tuple[str, Finding]]:
@@ -77,7 +78,7 @@ def review_fields(session: Session, texts: dict[str, str | None], kind: str, dut
                                               units=units)
     except ReviewerError as exc:
         raise fail("invalid_input", exc.message) from exc
-    return TextCheck(reports)
+    return TextCheck(reports, engine.lexicon_version)
 
 
 def check_text(session: Session, actor: User, account_id: Any, title: Any, body: Any, kind: Any, *,

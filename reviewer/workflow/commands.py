@@ -26,7 +26,7 @@ from reviewer.errors import WorkflowError, fail
 from reviewer.permissions import separation_refusal
 from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffConsent, SignOffOverride, User, utcnow
 from reviewer.vocabulary import DECISIONS, GATE_NAMES, GATES, STATUS_NAMES, level_name
-from reviewer.workflow import lifecycle, validation
+from reviewer.workflow import lifecycle, replies, validation
 from reviewer.workflow.access import current_version, get_account, get_draft, participation, require, signing_authority, signoffs_of
 from reviewer.workflow.approval import approval, signable
 from reviewer.workflow.checking import TextCheck, account_fields
@@ -119,7 +119,7 @@ def _add_version(session: Session, draft: Draft, account: Account, number: int, 
     rows = [
         FindingRow(version_id=version.id, field=field, start=f.start, end=f.end, text=f.text,
                    category=f.category, gate=f.gate, severity=f.severity, rule=f.rule, suggestion=f.suggestion,
-                   source=f.source, note=f.note)
+                   source=f.source, note=f.note, lexicon_version=found.lexicon_version)
         for field, f in found.findings
     ]
     session.add_all(rows)
@@ -170,13 +170,24 @@ def edit_draft(session: Session, actor: User, draft_id: Any, title: Any, body: A
     return _add_version(session, draft, account, base + 1, actor, title, body, citizen_message, found, ip)
 
 
-def submit(session: Session, actor: User, draft_id: Any, *, ip: str | None = None) -> Draft:
-    """Send the current version to review (first time, or after revising a returned draft)."""
+def submit(session: Session, actor: User, draft_id: Any, *, ip: str | None = None,
+           confirm_blocks: bool | None = None) -> Draft:
+    """Send the current version to review (first time, or after revising a returned draft).
+
+    ``confirm_blocks=False`` refuses (``blocks_unconfirmed``) while the version still has block
+    findings, so the page can show them and ask; True or None (a caller that does not ask) submits.
+    """
     require(session, actor, "draft.write")
     draft = get_draft(session, actor, draft_id)
     if draft.status not in lifecycle.SUBMITTABLE:
         raise fail("invalid_state", f"稿件当前状态为“{STATUS_NAMES[draft.status]}”，不能提交审核。")
     version = current_version(session, draft)
+    if confirm_blocks is False:
+        blocks = session.scalars(select(FindingRow.text).where(FindingRow.version_id == version.id,
+                                                               FindingRow.severity == "block")).all()
+        if blocks:
+            raise fail("blocks_unconfirmed", f"此版本仍有 {len(blocks)} 处“禁止发布”问题（"
+                       + "、".join(f"“{t}”" for t in blocks[:5]) + "），确认仍要提交审核吗？")
     rejected = session.scalar(select(SignOff.id).where(SignOff.version_id == version.id,
                                                        SignOff.decision == "reject").limit(1))
     if rejected is not None:
@@ -231,11 +242,41 @@ def _lapse_unauthorized(session: Session, account: Account, version: DraftVersio
     return [s for s in signed if s not in at_level]
 
 
+@dataclass(frozen=True)
+class CheckedSignOff:
+    """A sign-off that passed every rule (``check_signoff``), ready to be recorded."""
+
+    version: DraftVersion
+    level: int
+    gate: str
+    decision: str
+    comment: str | None
+    reasons: dict[int, str]
+    consents: dict[int, tuple[str, date]]
+
+
 def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffRequest, *,
              ip: str | None = None) -> SignOff:
     """Record one reviewer's decision at one level and gate of the current version."""
     require(session, actor, "draft.sign")
     draft = get_draft(session, actor, draft_id)
+    checked = check_signoff(session, actor, draft, request, ip=ip)
+    _touch(session, draft, status=lifecycle.AFTER_REJECT if checked.decision == "reject" else lifecycle.SIGNABLE)
+    row = record_signoff(session, actor, draft, checked, ip=ip)
+    if checked.decision == "reject":
+        audit.record(session, "draft.return", level=checked.level, gate=checked.gate, details={"comment": checked.comment},
+                     **_audit_context(actor, session.get(Account, draft.account_id), draft, checked.version.number, ip))
+    else:
+        settle(session, draft, checked.version)
+    return row
+
+
+def check_signoff(session: Session, actor: User, draft: Draft, request: SignOffRequest, *,
+                  ip: str | None = None) -> CheckedSignOff:
+    """Every rule one gate's sign-off must pass, refused the same way for one gate or a whole level.
+
+    Writes nothing but the lapse of sign-offs whose signer lost the authority to sign.
+    """
     account = session.get(Account, draft.account_id)
     level, gate, decision, comment, reasons, consents = _checked_request(account, request)
     _expect_version(draft, request.version)
@@ -277,7 +318,15 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
         if unconsented:
             raise fail("consent_required", f"{GATE_NAMES[gate]}下有须经单位同意才能发布的内容（编号 "
                                            f"{', '.join(map(str, sorted(unconsented)))}），通过前须逐条写明同意人和同意日期。")
-    _touch(session, draft, status=lifecycle.AFTER_REJECT if decision == "reject" else lifecycle.SIGNABLE)
+    return CheckedSignOff(current, level, gate, decision, comment, reasons, consents)
+
+
+def record_signoff(session: Session, actor: User, draft: Draft, checked: CheckedSignOff, *,
+                   ip: str | None = None) -> SignOff:
+    """Insert a checked sign-off with its reasons and consents and audit it; the caller sets the status."""
+    account = session.get(Account, draft.account_id)
+    current, level, gate, decision, comment = checked.version, checked.level, checked.gate, checked.decision, checked.comment
+    reasons, consents = checked.reasons, checked.consents
     row = SignOff(version_id=current.id, level=level, gate=gate, reviewer_id=actor.id, decision=decision,
                   comment=comment, created_at=utcnow())
     session.add(row)
@@ -294,12 +343,14 @@ def sign_off(session: Session, actor: User, draft_id: Any, request: SignOffReque
                           **({"consents": {str(k): {"approver": who, "approved_on": day.isoformat()}
                                            for k, (who, day) in sorted(consents.items())}} if consents else {})},
                  **context)
-    if decision == "reject":
-        audit.record(session, "draft.return", level=level, gate=gate, details={"comment": comment}, **context)
-    elif not approval(session, draft, current).missing:
+    return row
+
+
+def settle(session: Session, draft: Draft, version: DraftVersion) -> None:
+    """After approvals: the draft is approved once every level of ``version`` is fully signed."""
+    if not approval(session, draft, version).missing:
         draft.status = lifecycle.AFTER_ALL_APPROVED
         session.flush()
-    return row
 
 
 def _require_live(account: Account) -> None:
@@ -337,4 +388,5 @@ def publish(session: Session, actor: User, draft_id: Any, version: Any, url: Any
     account = session.get(Account, draft.account_id)
     audit.record(session, "publish", details={"url": url, "sha256": current.sha256},
                  **_audit_context(actor, account, draft, current.number, ip))
+    replies.answer_message_of(session, draft, publication, actor, ip)
     return publication

@@ -13,7 +13,19 @@ from sqlalchemy.orm import Session
 
 from reviewer.errors import fail
 from reviewer.permissions import allows
-from reviewer.storage import Account, Draft, DraftVersion, FindingRow, Publication, SignOff, SignOffConsent, SignOffOverride, Unit, User
+from reviewer.storage import (
+    Account,
+    Draft,
+    DraftRemoval,
+    DraftVersion,
+    FindingRow,
+    Publication,
+    SignOff,
+    SignOffConsent,
+    SignOffOverride,
+    Unit,
+    User,
+)
 from reviewer.vocabulary import GATE_NAMES, GATES, STATUS_NAMES
 from reviewer.workflow.access import roles_of, visible_unit_ids
 from reviewer.workflow.approval import approval, open_levels
@@ -143,7 +155,8 @@ def list_drafts(session: Session, actor: User, status: str | None = None) -> lis
     units = visible_unit_ids(session, actor)
     if not units:
         return []
-    query = select(Draft).join(Account, Account.id == Draft.account_id).where(Account.unit_id.in_(units))
+    query = (select(Draft).join(Account, Account.id == Draft.account_id)
+             .where(Account.unit_id.in_(units), Draft.id.not_in(select(DraftRemoval.draft_id))))
     if status is not None:
         query = query.where(Draft.status == status)
     return _summaries(session, list(session.scalars(query.order_by(Draft.updated_at.desc(), Draft.id.desc()))))
@@ -158,7 +171,8 @@ def review_queue(session: Session, actor: User) -> list[dict]:
         return []
     drafts = list(session.scalars(
         select(Draft).join(Account, Account.id == Draft.account_id)
-        .where(Account.unit_id.in_(units), Draft.status.in_((SIGNABLE, PUBLISHABLE))).order_by(Draft.updated_at)))
+        .where(Account.unit_id.in_(units), Draft.status.in_((SIGNABLE, PUBLISHABLE)),
+               Draft.id.not_in(select(DraftRemoval.draft_id))).order_by(Draft.updated_at)))
     queue = []
     for summary, draft in zip(_summaries(session, drafts), drafts, strict=True):
         levels = open_levels(session, actor, draft)
@@ -177,7 +191,7 @@ def publish_queue(session: Session, actor: User) -> list[dict]:
         return []
     drafts = list(session.scalars(
         select(Draft).join(Account, Account.id == Draft.account_id)
-        .where(Account.unit_id.in_(units), Draft.status == PUBLISHABLE)
+        .where(Account.unit_id.in_(units), Draft.status == PUBLISHABLE, Draft.id.not_in(select(DraftRemoval.draft_id)))
         .order_by(Draft.updated_at.desc(), Draft.id.desc())))
     out = []
     for summary, draft in zip(_summaries(session, drafts), drafts, strict=True):

@@ -25,8 +25,32 @@
       var mark = el("mark", "hl sev-" + seg.severity, seg.text);
       mark.title = seg.tip;
       if (seg.anchor) { mark.id = seg.anchor; }
+      mark.tabIndex = 0;
+      mark.setAttribute("role", "button");
+      mark.setAttribute("aria-haspopup", "dialog");
+      mark.setAttribute("data-tip", seg.tip);
       container.appendChild(mark);
     });
+  }
+
+  /* 采用建议 and 在文本框中定位 (the editor's list): the span and its text travel with the buttons, so a
+     click can check that the text box still holds those words there (review.js does the work). */
+  function findingActions(f) {
+    var box = el("div", "finding-actions");
+    box.setAttribute("data-field", f.field || "body");
+    box.setAttribute("data-start", f.start);
+    box.setAttribute("data-end", f.end);
+    box.setAttribute("data-text", f.text);
+    (f.replacements || []).forEach(function (r) {
+      var apply = el("button", "apply-suggestion", "采用“" + r + "”");
+      apply.type = "button";
+      apply.setAttribute("data-replacement", r);
+      box.appendChild(apply);
+    });
+    var jump = el("button", "jump-to", "在文本框中定位");
+    jump.type = "button";
+    box.appendChild(jump);
+    return box;
   }
 
   function renderFinding(f) {
@@ -40,6 +64,7 @@
     li.appendChild(el("div", "rule", f.category_name));
     if (f.suggestion) { li.appendChild(el("div", "suggestion", "建议：" + f.suggestion)); }
     if (f.note) { li.appendChild(el("div", "note", f.note)); }
+    li.appendChild(findingActions(f));
     return li;
   }
 
@@ -97,11 +122,65 @@
           box.appendChild(el("p", "form-error", data.message));
         } else {
           showCheck(box, data);
+          bringIntoView(box);
         }
       }).catch(function () {
         box.textContent = "";
         box.appendChild(el("p", "form-error", "网络连接失败，请稍后重试。"));
       }).then(function () { button.disabled = false; });
+    });
+  }
+
+  /* After 检测 the result is where the user looks: on a phone it sits below the form, out of sight. */
+  function bringIntoView(node) {
+    var rect = node.getBoundingClientRect();
+    if (rect.top < 0 || rect.top > window.innerHeight - 80) { node.scrollIntoView({ block: "start" }); }
+  }
+
+  /* A highlight opens its finding (gate, severity, suggestion) on click, tap, Enter or Space, not only
+     on hover: phones have no hover and keyboards cannot reach a title tooltip. */
+  function setupHighlights() {
+    var tip = el("div", "hl-tip");
+    tip.id = "hl-tip";
+    tip.setAttribute("role", "dialog");
+    tip.setAttribute("aria-label", "问题说明");
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    var owner = null;
+    function close() {
+      tip.hidden = true;
+      if (owner) { owner.setAttribute("aria-expanded", "false"); }
+      owner = null;
+    }
+    function open(mark) {
+      if (owner === mark && !tip.hidden) { close(); return; }
+      close();
+      tip.textContent = "";
+      mark.getAttribute("data-tip").split("\n").forEach(function (line, i) {
+        tip.appendChild(el(i === 0 ? "strong" : "div", null, line));
+      });
+      var rect = mark.getBoundingClientRect();
+      tip.hidden = false;
+      var width = Math.min(tip.offsetWidth, window.innerWidth - 16);
+      tip.style.left = Math.max(8, Math.min(rect.left, window.innerWidth - width - 8)) + window.scrollX + "px";
+      tip.style.top = rect.bottom + window.scrollY + 6 + "px";
+      owner = mark;
+      mark.setAttribute("aria-expanded", "true");
+    }
+    document.addEventListener("click", function (event) {
+      var mark = event.target.closest && event.target.closest("mark.hl[data-tip]");
+      if (mark) {
+        var selection = window.getSelection();
+        if (selection && !selection.isCollapsed && selection.toString().length > 1) { return; }
+        open(mark);
+      } else if (!tip.contains(event.target)) {
+        close();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      var mark = event.target.closest && event.target.closest("mark.hl[data-tip]");
+      if (mark && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); open(mark); }
+      if (event.key === "Escape" && owner) { var back = owner; close(); back.focus(); }
     });
   }
 
@@ -212,5 +291,6 @@
     setupFocus();
     setupCopy();
     setupErrorInView();
+    setupHighlights();
   });
 }());
