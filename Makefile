@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   the service on http://127.0.0.1:8080 with an embedded SQLite database and demo data
-#   make test   lint and the whole suite, on SQLite and then on PostgreSQL (127.0.0.1:5432)
+#   make test   lint and the whole suite, on SQLite and on PostgreSQL (127.0.0.1:5432) side by side
 # Both create .venv and install the project into it on first use.
 
 PYTHON ?= python3
@@ -23,10 +23,11 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/reviewer serve --demo
 
+# The two passes share nothing (temporary files, a schema of their own, free ports) and are each one
+# Python process, so on two cores they run side by side; each one's output is printed when it ends.
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.installed
 	$(BIN)/python -m pytest -q

@@ -213,3 +213,29 @@ def test_messages_import_on_the_command_line_names_the_bad_line_and_exits_2(db, 
     result = cli("messages", "import", str(path), "--user", "editor1", "--apply")
     assert result.exit_code == 2 and "第 3 行" in result.output
     assert db.scalars(select(MessageRow)).all() == []
+
+
+def test_a_published_reply_enters_the_inspected_history_with_the_time_its_message_arrived(db, settings, tmp_path):
+    from datetime import date
+
+    from reviewer.aftercare.history import write_history
+    from reviewer.engine.core import load_engine
+    from reviewer.inspection.accounts import Window
+    from reviewer.inspection.run import inspect
+
+    row = receive(db)  # received 2026-11-27 17:00, answered today: far past the 48-hour reply limit
+    draft = replies.draft_reply(db, user(db, "editor1"), row.id, "答复：路灯维修",
+                                "您好，已通知维修单位，本周内修复。感谢您的反映。", submit=True)
+    for level, reviewer in ((1, "reviewer2"), (2, "reviewer3")):
+        for gate in GATES:
+            workflow.sign_off(db, user(db, reviewer), draft.id, workflow.SignOffRequest(1, level, gate, "approve", "同意"))
+    workflow.publish(db, user(db, "publisher1"), draft.id, 1, "https://mp.weixin.qq.com/s/reply")
+    db.commit()
+    path = tmp_path / "history.jsonl"
+    write_history(db, path)
+    [line] = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+    assert (line["kind"], datetime.fromisoformat(line["message_at"])) == ("reply", at("2026-11-27 17:00"))
+    today = datetime.now(BEIJING).date()
+    verdict = next(v for v in inspect([path], Window(date(today.year, 1, 1), today), load_engine(settings)).verdicts
+                   if v.account.name == "示例文旅")
+    assert any(key == "late_reply" for key, *_ in verdict.problems)

@@ -1,7 +1,8 @@
 """The account history the database holds, in the inspection's columns: what this system published.
 
 The inspection (``reviewer.inspection``) reads exported histories; this is the same history taken
-from ``publications``, so an office can inspect its own accounts without exporting from each
+from ``publications`` (a reply to a stored citizen's message with the time the message arrived, so
+the late-reply rule applies), so an office can inspect its own accounts without exporting from each
 platform. A withdrawn item (撤稿) is not a live update: it is left out, so it counts neither for
 the 14-day rule nor as an original. ``last_live_update`` is the same rule for the daily alerts.
 """
@@ -18,26 +19,29 @@ from sqlalchemy.orm import Session
 
 from reviewer.aftercare.state import live_publications
 from reviewer.inspection.records import COLUMNS
-from reviewer.storage import Account, Draft, DraftVersion, Publication, Unit
+from reviewer.storage import Account, Draft, DraftVersion, MessageRow, Publication, Unit
 
 
 def history_rows(session: Session, account_ids: Iterable[int] | None = None,
                  until: datetime | None = None) -> Iterator[dict]:
     """Each live publication as an inspection row (``reviewer.inspection.records.COLUMNS``), oldest first."""
-    query = (live_publications().add_columns(DraftVersion, Draft, Account, Unit)
+    query = (live_publications().add_columns(DraftVersion, Draft, Account, Unit, MessageRow.received_at)
              .join(DraftVersion, DraftVersion.id == Publication.version_id)
              .join(Draft, Draft.id == Publication.draft_id)
              .join(Account, Account.id == Draft.account_id)
-             .join(Unit, Unit.id == Account.unit_id))
+             .join(Unit, Unit.id == Account.unit_id)
+             .outerjoin(MessageRow, MessageRow.id == Draft.message_id))
     if account_ids is not None:
         query = query.where(Account.id.in_(sorted(set(account_ids)) or [-1]))
     if until is not None:
         query = query.where(Publication.published_at <= until)
-    for publication, version, draft, account, unit in session.execute(
+    for publication, version, draft, account, unit, message_at in session.execute(
             query.order_by(Publication.published_at, Publication.id)):
         row = {"id": f"稿件{draft.id}-第{version.number}版", "account": account.name, "platform": account.platform,
                "unit": unit.name, "published_at": publication.published_at.isoformat(), "title": version.title,
-               "text": version.body, "kind": draft.kind, "is_original": "", "message_at": ""}
+               "text": version.body, "kind": draft.kind, "is_original": "",
+               # a reply to a stored citizen's message carries when it arrived: the late-reply rule reads it
+               "message_at": message_at.isoformat() if message_at else ""}
         yield {column: row[column] for column in COLUMNS}
 
 

@@ -70,22 +70,29 @@ def approval(session: Session, draft: Draft, version: DraftVersion,
     return Approval(account.review_levels, signers, missing, lapsed)
 
 
-def signable(session: Session, draft: Draft, version: DraftVersion) -> bool:
+def signable(session: Session, draft: Draft, version: DraftVersion, state: Approval | None = None) -> bool:
     """In review, or approved while a level's signer has since lost the authority to sign.
 
     Such a level must be signed again, so an approved draft goes back to review when it is.
+    ``state`` is the version's approval when the caller has it already.
     """
     if draft.status == SIGNABLE:
         return True
-    return draft.status == PUBLISHABLE and bool(approval(session, draft, version).lapsed)
+    return draft.status == PUBLISHABLE and bool((state or approval(session, draft, version)).lapsed)
 
 
-def sign_refusal(session: Session, actor: User, draft: Draft, version: DraftVersion) -> str | None:
-    """Why ``actor`` cannot sign the open level of ``version`` now; None when they can."""
-    if not signable(session, draft, version):
+def sign_refusal(session: Session, actor: User, draft: Draft, version: DraftVersion,
+                 rows: list[SignOff] | None = None, state: Approval | None = None) -> str | None:
+    """Why ``actor`` cannot sign the open level of ``version`` now; None when they can.
+
+    ``rows`` and ``state`` are the version's sign-offs and approval when the caller has read them
+    (the queue asks this of every draft, and each read is a query).
+    """
+    rows = rows if rows is not None else signoffs_of(session, version)
+    state = state or approval(session, draft, version, rows)
+    if not signable(session, draft, version, state):
         return "稿件不在审核中。"
-    rows = signoffs_of(session, version)
-    level = approval(session, draft, version, rows).open_level
+    level = state.open_level
     if level is None:
         return "各级审核均已完成。"
     refusal = separation_refusal("sign", participation(session, actor, draft, version, level, signed=rows))
@@ -109,7 +116,8 @@ def open_levels(session: Session, actor: User, draft: Draft) -> list[int]:
     if draft.status not in (SIGNABLE, PUBLISHABLE):
         return []
     version = current_version(session, draft)
-    if sign_refusal(session, actor, draft, version) is not None:
+    rows = signoffs_of(session, version)
+    state = approval(session, draft, version, rows)
+    if sign_refusal(session, actor, draft, version, rows, state) is not None:
         return []
-    level = approval(session, draft, version).open_level
-    return [level] if level is not None else []
+    return [state.open_level] if state.open_level is not None else []
