@@ -94,10 +94,8 @@ def clean(fields: Mapping[str, Any], families: dict[str, Category]) -> dict[str,
     unit_id = fields.get("unit_id")
     if unit_id in ("", None):
         unit_id = None
-    elif isinstance(unit_id, str) and unit_id.isdigit():
-        unit_id = int(unit_id)
-    elif isinstance(unit_id, float) and unit_id.is_integer():  # JSON's 7.0 is the integer 7
-        unit_id = int(unit_id)
+    elif (isinstance(unit_id, str) and unit_id.isdigit()) or (isinstance(unit_id, float) and unit_id.is_integer()):
+        unit_id = int(unit_id)  # a form's "7" and JSON's 7.0 are the unit 7
     elif not isinstance(unit_id, int) or isinstance(unit_id, bool):
         raise LexiconInputError("invalid_unit", "适用单位必须是单位编号。")
     if family == LEADER_FAMILY and kind == "term":
