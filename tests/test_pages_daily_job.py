@@ -280,3 +280,11 @@ def test_the_audit_workbook_gives_beijing_time_as_a_date_time_to_the_second(sess
     assert cell.number_format == "yyyy-mm-dd hh:mm:ss"
     assert exports.local_time(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).first().created_at) \
         == cell.value.isoformat(sep=" ")
+
+
+def test_two_overlapping_findings_show_as_two_where_the_second_begins(client, session):
+    draft_id = make_draft(session, body="有意者请加微信wjg2026咨询。")
+    sign_in(client, session, "editor1")
+    _, html = page(client, f"/drafts/{draft_id}")
+    begins = re.findall(r'<mark class="hl sev-\w+ hl-overlap hl-begins"[^>]*>([^<]+)</mark>', html)
+    assert begins == ["加", "微信"]  # 加微信 starts inside the ad sentence, 微信wjg2026 inside 加微信

@@ -37,6 +37,12 @@ def test_overlapping_findings_show_the_worse_severity_where_they_overlap():
                        "优惠券，联系电话13812345678。": None}
 
 
+def test_a_second_finding_starting_inside_a_highlighted_run_is_marked_where_it_begins():
+    pieces = segments(TEXT, [finding(1, 6, "review"), finding(3, 8, "block")])
+    marks = {p["text"]: (p["count"], p["begins"]) for p in pieces if p["severity"]}
+    assert marks == {"扫码": (1, False), "加微信": (2, True), "领取": (1, False)}
+
+
 def test_the_first_piece_of_a_stored_finding_gets_its_anchor():
     pieces = segments(TEXT, [finding(3, 6, fid=42)])
     assert [p["anchor"] for p in pieces if p["anchor"]] == ["f-42"]
@@ -44,7 +50,7 @@ def test_the_first_piece_of_a_stored_finding_gets_its_anchor():
 
 def test_findings_outside_the_text_are_ignored():
     pieces = segments("短文", [finding(5, 9)])
-    assert pieces == [{"text": "短文", "severity": None, "tip": "", "anchor": None}]
+    assert pieces == [{"text": "短文", "severity": None, "tip": "", "anchor": None, "count": 0, "begins": False}]
 
 
 def test_findings_are_grouped_under_all_five_gates_in_order():

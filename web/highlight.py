@@ -76,8 +76,10 @@ def tooltip(finding: Mapping[str, Any]) -> str:
 def segments(text: str, findings: Iterable[Any]) -> list[dict[str, Any]]:
     """Split ``text`` at every finding boundary; each piece carries the worst covering severity.
 
-    Overlapping findings are allowed; a piece's tooltip lists every finding covering it. The first
-    piece of a finding with a database id gets the anchor ``f-<id>`` so lists can link to it.
+    Overlapping findings are allowed; a piece's tooltip lists every finding covering it, ``count``
+    says how many do, and ``begins`` marks a piece where a finding starts right after another
+    highlighted piece, so that two findings in one run (加微信 and 微信wjg2026) are seen as two.
+    The first piece of a finding with a database id gets the anchor ``f-<id>`` so lists can link to it.
     """
     length = len(text)
     described = [describe(f) for f in findings]
@@ -91,8 +93,10 @@ def segments(text: str, findings: Iterable[Any]) -> list[dict[str, Any]]:
     pieces: list[dict[str, Any]] = []
     for left, right in zip(cuts, cuts[1:], strict=False):
         covering = [f for f in spans if f["start"] <= left and f["end"] >= right]
-        piece: dict[str, Any] = {"text": text[left:right], "severity": None, "tip": "", "anchor": None}
+        piece: dict[str, Any] = {"text": text[left:right], "severity": None, "tip": "", "anchor": None,
+                                 "count": len(covering), "begins": False}
         if covering:
+            piece["begins"] = bool(pieces and pieces[-1]["count"]) and any(f["start"] == left for f in covering)
             worst = max(covering, key=lambda f: rank.get(f["severity"], 0))
             piece["severity"] = worst["severity"] if worst["severity"] in rank else "info"
             piece["tip"] = "\n".join(tooltip(f) for f in covering)
