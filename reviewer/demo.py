@@ -3,7 +3,7 @@
 ``reviewer serve --demo`` and the test fixtures seed the same data, so what a visitor clicks
 through is what the tests check. Seeding happens only into an empty database.
 
-May import: reviewer.admin, reviewer.workflow, reviewer.messages, reviewer.storage, reviewer.vocabulary
+May import: reviewer.admin, reviewer.workflow, reviewer.messages, reviewer.alerts, reviewer.storage, reviewer.vocabulary
 """
 
 from __future__ import annotations
@@ -133,5 +133,9 @@ def seed_with_drafts(session: Session, *, password_hash: str | None = None) -> d
     from reviewer.messages.samples import seed_messages
 
     seed_messages(session, users["editor1"])  # citizens' messages, one overdue, and Q&A entries (issue 15)
+    session.flush()
+    from reviewer.alerts.sweep import sweep
+
+    sweep(session, actor_name="演示数据")  # today's alerts, so the 监管员 has a list to clear
     session.flush()
     return ids
