@@ -15,31 +15,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
-from reviewer.errors import fail, unstorable_character
+from reviewer.errors import fail
 from reviewer.storage import Account, Draft, DraftRemoval, FindingRow, SignOff, User, utcnow
 from reviewer.vocabulary import STATUS_NAMES
 from reviewer.workflow import lifecycle
 from reviewer.workflow.access import current_version, get_draft, require
 from reviewer.workflow.commands import _audit_context, _expect_version, _touch
+from reviewer.workflow.validation import labelled_text
 
 #: Longest reason or note accepted, in characters.
 NOTE_LIMIT = 2_000
 
 
 def note_text(label: str, value: Any, *, required: bool = True) -> str | None:
-    """A person's reason or note: text within its limit, storable; blank is None (refused when required)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise fail("invalid_input", f"请填写{label}。")
-        return None
-    if not isinstance(value, str):
-        raise fail("invalid_input", f"{label}必须是文本。")
-    bad = unstorable_character(value)
-    if bad:
-        raise fail("invalid_characters", f"{label}含有不能保存的字符：{bad}。请删除后重试。")
-    if len(value) > NOTE_LIMIT:
-        raise fail("invalid_input", f"{label}过长：{len(value)} 字，上限 {NOTE_LIMIT} 字。")
-    return value.strip()
+    """A person's reason or note: text within its limit, storable, trimmed; blank is None (refused when required)."""
+    checked = labelled_text(label, value, NOTE_LIMIT, required=required, missing="请填写{label}。")
+    return checked.strip() if checked is not None else None
 
 
 def _move(draft: Draft, act: str, verb: str) -> str | None:

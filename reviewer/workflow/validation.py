@@ -38,18 +38,27 @@ def valid_id(value: Any) -> int | None:
 
 def text(name: str, value: Any, *, required: bool = True) -> str | None:
     """A text field within its limit; blank is None (refused when ``required``)."""
-    label = FIELD_NAMES[name]
+    return labelled_text(FIELD_NAMES[name], value, LIMITS[name], required=required)
+
+
+def labelled_text(label: str, value: Any, limit: int, *, required: bool = True,
+                  missing: str = "{label}不能为空。") -> str | None:
+    """Text a person typed, named ``label`` in the refusals: storable and within ``limit``.
+
+    Blank is None, refused with ``missing`` when ``required``. The value is kept as typed (a draft's
+    body keeps its spacing); callers that want it trimmed strip it.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise fail("invalid_input", f"{label}不能为空。")
+            raise fail("invalid_input", missing.format(label=label))
         return None
     if not isinstance(value, str):
         raise fail("invalid_input", f"{label}必须是文本。")
     bad = unstorable_character(value)
     if bad:
         raise fail("invalid_characters", f"{label}含有不能保存的字符：{bad}。请删除后重试。")
-    if len(value) > LIMITS[name]:
-        raise fail("invalid_input", f"{label}过长：{len(value)} 字，上限 {LIMITS[name]} 字。")
+    if len(value) > limit:
+        raise fail("invalid_input", f"{label}过长：{len(value)} 字，上限 {limit} 字。")
     return value
 
 
