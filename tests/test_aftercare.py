@@ -73,6 +73,15 @@ def test_a_withdrawal_records_who_why_and_when_and_the_item_shows_as_withdrawn(d
     assert entry.draft_id == draft_id and entry.details_dict["reason"] == "配图使用未获授权"
 
 
+def test_a_withdrawn_post_shows_as_withdrawn_in_the_lists_too(db, editor, r1, r2, publisher):
+    draft_id = publish_draft(editor, r1, r2, publisher)
+    withdraw_post(db, person(db, "publisher1"), draft_id, "配图使用未获授权")
+    db.commit()
+    row = next(d for d in list_drafts(db, person(db, "editor1")) if d["id"] == draft_id)
+    assert row["status_name"] == "已撤稿" and row["withdrawn"] is True
+    assert "已撤稿" in editor.get("/drafts").get_data(as_text=True)
+
+
 def test_a_withdrawal_needs_a_reason_and_happens_once(db, editor, r1, r2, publisher):
     draft_id = publish_draft(editor, r1, r2, publisher)
     assert _refusal(withdraw_post, db, person(db, "publisher1"), draft_id, "").code == "invalid_input"

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -70,6 +71,26 @@ def number(value: str, what: str, allowed: str) -> int:
 
 
 @contextmanager
+def refusing() -> Iterator[None]:
+    """A step outside the database (reading a file, a day typed): a known error is printed as ``refuse`` does."""
+    try:
+        yield
+    except ReviewerError as exc:
+        refuse(exc)
+
+
+def typed_day(value: str | None, what: str) -> date | None:
+    """A YYYY-MM-DD day typed on the command line (``what`` names it in the error); blank means none."""
+    from reviewer.admin.lifecycle import parse_day
+
+    if value is None or not value.strip():
+        return None
+    with refusing():
+        return parse_day(value, what)
+    return None  # not reached: refuse exits
+
+
+@contextmanager
 def database_session(*, commit: bool = True, error_code: int = EXIT_INPUT) -> Iterator[Any]:
     """A session on the configured, migrated database, wired by ``bootstrap``; committed once on success."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -95,7 +116,7 @@ def database_session(*, commit: bool = True, error_code: int = EXIT_INPUT) -> It
             if commit:
                 session.commit()
     except ReviewerError as exc:
-        fail(exc.message)
+        refuse(exc)
     except SQLAlchemyError as exc:
         database_error(exc, config.effective_database_url, error_code)
     finally:

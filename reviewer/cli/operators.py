@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from reviewer.cli.chinese import ChineseGroup
-from reviewer.cli.common import cli_actor, database_session, fail, refuse
+from reviewer.cli.common import cli_actor, database_session, fail, typed_day
 from reviewer.vocabulary import BACKGROUND_RESULT_NAMES
 
 RESULTS = "、".join(f"{code} {name}" for code, name in BACKGROUND_RESULT_NAMES.items())
@@ -22,18 +22,6 @@ RESULTS = "、".join(f"{code} {name}" for code, name in BACKGROUND_RESULT_NAMES.
 @click.group(cls=ChineseGroup)
 def operators() -> None:
     """托管单位：互联网新闻信息服务资质、管理制度、托管账号与外包人员。"""
-
-
-def _day(value: str | None, what: str) -> date | None:
-    from reviewer.admin.lifecycle import parse_day
-    from reviewer.errors import ReviewerError
-
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_day(value, what)
-    except ReviewerError as exc:
-        refuse(exc)
 
 
 def _rules(text: str | None, path: str | None) -> str | None:
@@ -58,7 +46,7 @@ def list_command(on: str | None) -> None:
     from reviewer.admin import operators as domain
     from reviewer.vocabulary import LICENSE_STATUS_NAMES
 
-    today = _day(on, "日期") or date.today()
+    today = typed_day(on, "日期") or date.today()
     with database_session(commit=False) as session:
         lines = []
         for v in domain.operator_views(session, today):
@@ -81,17 +69,12 @@ def add_command(name: str, license_number: str | None, license_expires: str | No
                 rules_file: str | None) -> None:
     """登记托管单位 NAME。"""
     from reviewer.admin import operators as domain
-    from reviewer.errors import ReviewerError
 
-    expires = _day(license_expires, "资质有效期")
+    expires = typed_day(license_expires, "资质有效期")
     with database_session() as session:
-        try:
-            note = _rules(rules_text, rules_file)
-            operator = domain.add_operator(session, name, license_number=license_number, license_expires=expires,
-                                           rules_on_file=note is not None, rules_note=note, actor_name=cli_actor())
-        except ReviewerError as exc:
-            session.rollback()
-            refuse(exc)
+        note = _rules(rules_text, rules_file)
+        operator = domain.add_operator(session, name, license_number=license_number, license_expires=expires,
+                                       rules_on_file=note is not None, rules_note=note, actor_name=cli_actor())
         message = f"已登记托管单位 {operator.name}（编号 {operator.id}）。"
     click.echo(message)
 
@@ -108,7 +91,6 @@ def set_command(operator_ref: str, name: str | None, license_number: str | None,
                 rules_text: str | None, rules_file: str | None) -> None:
     """修改托管单位 OPERATOR（名称或编号）的名称、资质或管理制度。"""
     from reviewer.admin import operators as domain
-    from reviewer.errors import ReviewerError
 
     values: dict = {}
     if name is not None:
@@ -116,16 +98,12 @@ def set_command(operator_ref: str, name: str | None, license_number: str | None,
     if license_number is not None:
         values["license_number"] = license_number
     if license_expires is not None:
-        values["license_expires"] = _day(license_expires, "资质有效期")
+        values["license_expires"] = typed_day(license_expires, "资质有效期")
     with database_session() as session:
-        try:
-            if rules_text is not None or rules_file is not None:
-                current = domain.find_operator(session, operator_ref).rules_note if rules_text is None else rules_text
-                values["rules_note"] = _rules(current, rules_file)
-            operator, changes = domain.edit_operator(session, operator_ref, values, actor_name=cli_actor())
-        except ReviewerError as exc:
-            session.rollback()
-            refuse(exc)
+        if rules_text is not None or rules_file is not None:
+            current = domain.find_operator(session, operator_ref).rules_note if rules_text is None else rules_text
+            values["rules_note"] = _rules(current, rules_file)
+        operator, changes = domain.edit_operator(session, operator_ref, values, actor_name=cli_actor())
         parts = [f"{domain.OPERATOR_LABELS[k]}：{old or '（空）'} → {new or '（空）'}" for k, (old, new) in changes.items()]
         message = f"已修改托管单位 {operator.name}：" + "；".join(parts) if parts else f"托管单位 {operator.name} 无需修改。"
     click.echo(message)
@@ -144,15 +122,10 @@ def staff() -> None:
 def staff_add(operator_ref: str, username: str, check_date: str | None, result: str) -> None:
     """把用户 USERNAME 登记为托管单位 OPERATOR 的外包人员；其不得担任所托管账号的审核员、发布员。"""
     from reviewer.admin import operators as domain
-    from reviewer.errors import ReviewerError
 
-    day, code = _day(check_date, "背景审查日期"), _result(result)
+    day, code = typed_day(check_date, "背景审查日期"), _result(result)
     with database_session() as session:
-        try:
-            domain.set_staff(session, username, operator_ref, check_date=day, check_result=code, actor_name=cli_actor())
-        except ReviewerError as exc:
-            session.rollback()
-            refuse(exc)
+        domain.set_staff(session, username, operator_ref, check_date=day, check_result=code, actor_name=cli_actor())
     click.echo(f"已登记 {username} 为 {operator_ref} 的外包人员（背景审查：{BACKGROUND_RESULT_NAMES[code]}"
                f"{f'，{day}' if day else ''}）。")
 
@@ -162,14 +135,9 @@ def staff_add(operator_ref: str, username: str, check_date: str | None, result: 
 def staff_remove(username: str) -> None:
     """把用户 USERNAME 移出外包人员。"""
     from reviewer.admin import operators as domain
-    from reviewer.errors import ReviewerError
 
     with database_session() as session:
-        try:
-            domain.remove_staff(session, username, actor_name=cli_actor())
-        except ReviewerError as exc:
-            session.rollback()
-            refuse(exc)
+        domain.remove_staff(session, username, actor_name=cli_actor())
     click.echo(f"已将 {username} 移出外包人员。")
 
 
@@ -178,14 +146,10 @@ def staff_remove(username: str) -> None:
 def staff_list(operator_ref: str) -> None:
     """列出托管单位 OPERATOR 的外包人员、角色与背景审查。"""
     from reviewer.admin import operators as domain
-    from reviewer.errors import ReviewerError
     from reviewer.vocabulary import ROLE_NAMES
 
     with database_session(commit=False) as session:
-        try:
-            operator = domain.find_operator(session, operator_ref)
-        except ReviewerError as exc:
-            refuse(exc)
+        operator = domain.find_operator(session, operator_ref)
         view = domain.operator_views(session, date.today(), operator_id=operator.id)[0]
         lines = [f"{s.user.username}  {s.user.display_name}  角色：{'、'.join(ROLE_NAMES[r] for r in s.roles)}  "
                  f"背景审查：{BACKGROUND_RESULT_NAMES[s.staff.check_result]}{f'（{s.staff.check_date}）' if s.staff.check_date else ''}"

@@ -11,7 +11,7 @@ from datetime import date
 import click
 
 from reviewer.cli.chinese import ChineseGroup
-from reviewer.cli.common import cli_actor, database_session, fail, refuse, write_atomically
+from reviewer.cli.common import cli_actor, database_session, fail, refusing, typed_day, write_atomically
 from reviewer.cli.operators import operators
 
 
@@ -23,32 +23,16 @@ def registry() -> None:
 registry.add_command(operators)
 
 
-def _day(value: str | None, what: str) -> date | None:
-    from reviewer.admin.lifecycle import parse_day
-    from reviewer.errors import ReviewerError
-
-    if value is None:
-        return None
-    try:
-        return parse_day(value, what)
-    except ReviewerError as exc:
-        refuse(exc)
-
-
 @registry.command("due")
 @click.option("--date", "on", default=None, help="按此日期（YYYY-MM-DD）计算，默认今天")
 @click.option("--overdue", is_flag=True, help="只列已逾期的事项")
 def due_command(on: str | None, overdue: bool) -> None:
     """列出各账号应办的备案、公告与状态事项及其截止时间（已逾期的在前）。"""
     from reviewer.admin import lifecycle
-    from reviewer.errors import ReviewerError
 
-    day = _day(on, "日期") or date.today()
+    day = typed_day(on, "日期") or date.today()
     with database_session(commit=False) as session:
-        try:
-            items = lifecycle.owed(session, day, overdue_only=overdue)
-        except ReviewerError as exc:
-            refuse(exc)
+        items = lifecycle.owed(session, day, overdue_only=overdue)
         lines = [f"{'【逾期】' if o.item.overdue else ('【保留】' if o.item.keep else '【待办】')} "
                  f"{o.account.name}（编号 {o.account.id}）：{o.item.text}" for o in items]
     click.echo(f"{day} 应办事项：" if lines else f"{day} 没有应办事项。")
@@ -75,21 +59,16 @@ def transition_command(account_ref: str, to: str, on: str | None, reason: str | 
                        who: str | None) -> None:
     """把账号 ACCOUNT（编号或名称）变更到 --to 状态；不允许时说明原因并以状态 2 退出。"""
     from reviewer.admin import lifecycle
-    from reviewer.errors import ReviewerError
     from reviewer.registry import Approval, Notice
 
-    day = _day(on, "办理日期")
+    day = typed_day(on, "办理日期")
     at = lifecycle.moment(day)
-    approval = Approval(approval_by, _day(approval_date, "审批日期") or at.date(), approval_document) if approval_by else None
-    shown_notice = Notice(notice, _day(notice_start, "公告发布日期") or at.date(), _day(notice_end, "公告撤下日期")) if notice else None
+    approval = Approval(approval_by, typed_day(approval_date, "审批日期") or at.date(), approval_document) if approval_by else None
+    shown_notice = Notice(notice, typed_day(notice_start, "公告发布日期") or at.date(), typed_day(notice_end, "公告撤下日期")) if notice else None
     with database_session() as session:
-        try:
-            account, event = lifecycle.transition_account(
-                session, account_ref, lifecycle.Step(to, at, who or cli_actor(), approval, shown_notice, reason, force_majeure),
-                actor_name=cli_actor())
-        except ReviewerError as exc:
-            session.rollback()
-            refuse(exc)
+        account, event = lifecycle.transition_account(
+            session, account_ref, lifecycle.Step(to, at, who or cli_actor(), approval, shown_notice, reason, force_majeure),
+            actor_name=cli_actor())
         from reviewer.registry import default_rules
 
         message = f"账号 {account.name}（编号 {account.id}）已{default_rules().name_of(event.action)}，当前状态：{default_rules().states[event.state]}。"
@@ -104,15 +83,10 @@ def transition_command(account_ref: str, to: str, on: str | None, reason: str | 
 def file_command(account_ref: str, kind: str, on: str | None, note: str | None) -> None:
     """记录账号 ACCOUNT 的一次备案。"""
     from reviewer.admin import lifecycle
-    from reviewer.errors import ReviewerError
 
-    at = lifecycle.moment(_day(on, "备案日期"))
+    at = lifecycle.moment(typed_day(on, "备案日期"))
     with database_session() as session:
-        try:
-            account, _ = lifecycle.file_account(session, account_ref, kind, at, cli_actor(), note, actor_name=cli_actor())
-        except ReviewerError as exc:
-            session.rollback()
-            refuse(exc)
+        account, _ = lifecycle.file_account(session, account_ref, kind, at, cli_actor(), note, actor_name=cli_actor())
         message = f"已记录账号 {account.name} 的备案（{kind}，{at.date()}）。"
     click.echo(message)
 
@@ -122,12 +96,9 @@ def file_command(account_ref: str, kind: str, on: str | None, note: str | None) 
 def export_command(out: str) -> None:
     """导出备案台账（按季度报送的格式）。"""
     from reviewer.admin import register_io
-    from reviewer.errors import ReviewerError
 
-    try:
+    with refusing():
         fmt = register_io.format_of(out)
-    except ReviewerError as exc:
-        refuse(exc)
     with database_session(commit=False) as session:
         count: list[int] = []
         write_atomically(out, lambda fh: count.append(register_io.export_register(session, fmt, fh)))
@@ -142,12 +113,9 @@ def import_command(path: str, apply_: bool) -> None:
     from pathlib import Path
 
     from reviewer.admin import register_io
-    from reviewer.errors import ReviewerError
 
-    try:
+    with refusing():
         rows = register_io.read_table(Path(path).read_bytes(), register_io.format_of(path))
-    except ReviewerError as exc:
-        refuse(exc)
     with database_session(commit=apply_) as session:
         preview = register_io.preview_import(session, rows)
         click.echo("\n".join(register_io.summary(preview)))

@@ -19,6 +19,7 @@ from reviewer.storage import (
     DraftRemoval,
     DraftVersion,
     FindingRow,
+    PostWithdrawal,
     Publication,
     SignOff,
     SignOffConsent,
@@ -26,7 +27,7 @@ from reviewer.storage import (
     Unit,
     User,
 )
-from reviewer.vocabulary import GATE_NAMES, GATES, STATUS_NAMES
+from reviewer.vocabulary import GATE_NAMES, GATES, POST_STATE_NAMES, STATUS_NAMES
 from reviewer.workflow.access import roles_of, visible_unit_ids
 from reviewer.workflow.approval import approval, open_levels
 from reviewer.workflow.lifecycle import PUBLISHABLE, SIGNABLE
@@ -136,12 +137,15 @@ def _summaries(session: Session, drafts: list[Draft]) -> list[dict]:
     versions = {(v.draft_id, v.number): v for v in session.scalars(select(DraftVersion).where(
         DraftVersion.draft_id.in_([d.id for d in drafts])))}
     authors = {u.id: u for u in _users(session, {d.author_id for d in drafts})}
+    withdrawn = set(session.scalars(select(PostWithdrawal.draft_id).where(
+        PostWithdrawal.draft_id.in_([d.id for d in drafts]))))
     out = []
     for d in drafts:
         version = versions[(d.id, d.current_version)]
         account = accounts[d.account_id]
+        name = POST_STATE_NAMES["withdrawn"] if d.id in withdrawn else STATUS_NAMES[d.status]
         out.append({"id": d.id, "title": version.title, "kind": d.kind, "status": d.status,
-                    "status_name": STATUS_NAMES[d.status], "version": d.current_version,
+                    "status_name": name, "withdrawn": d.id in withdrawn, "version": d.current_version,
                     "account": {"id": account.id, "name": account.name, "platform": account.platform,
                                 "review_levels": account.review_levels},
                     "author": _user_brief(authors.get(d.author_id)), "updated_at": _iso(d.updated_at)})
