@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from reviewer.audit import chain as audit
 from reviewer.bootstrap import review_engine
 from reviewer.calendar import BEIJING
-from reviewer.errors import fail, unstorable_character
+from reviewer.errors import fail
 from reviewer.messages import handling
 from reviewer.permissions import allows, role_refusal, roles_for
 from reviewer.storage import Account, MessageRow, MessageStep, Unit, User, UserRole, UserUnit, descendant_unit_ids, utcnow
+from reviewer.workflow.validation import MESSAGE_FIELD_CODES, labelled_text
 
 #: How a message came in (stored in ``messages.via``).
 VIA = ("web", "api", "import")
@@ -66,19 +67,9 @@ def parse_moment(value: Any, what: str = "收到时间") -> datetime:
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise fail("missing_field", f"{what}不能为空。")
-        return None
-    if not isinstance(value, str):
-        raise fail("invalid_type", f"{what}必须是文本。")
-    value = value.strip()
-    if len(value) > limit:
-        raise fail("too_long", f"{what}过长：{len(value)} 字，上限 {limit} 字。")
-    bad = unstorable_character(value)
-    if bad:
-        raise fail("invalid_characters", f"{what}含有不能保存的字符：{bad}。")
-    return value
+    """A message field as typed, trimmed; refusals name each problem's own code (``MESSAGE_FIELD_CODES``)."""
+    return labelled_text(what, value.strip() if isinstance(value, str) else value, limit, required=required,
+                         codes=MESSAGE_FIELD_CODES)
 
 
 def find_account(session: Session, actor: User, ref: Any) -> Account:

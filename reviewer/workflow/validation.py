@@ -41,24 +41,32 @@ def text(name: str, value: Any, *, required: bool = True) -> str | None:
     return labelled_text(FIELD_NAMES[name], value, LIMITS[name], required=required)
 
 
+#: The stable codes of ``labelled_text``'s refusals: (blank, not text, too long). The draft API
+#: answers ``invalid_input`` for all three; the messages API names each (``MESSAGE_FIELD_CODES``).
+FIELD_CODES: tuple[str, str, str] = ("invalid_input", "invalid_input", "invalid_input")
+MESSAGE_FIELD_CODES: tuple[str, str, str] = ("missing_field", "invalid_type", "too_long")
+
+
 def labelled_text(label: str, value: Any, limit: int, *, required: bool = True,
-                  missing: str = "{label}不能为空。") -> str | None:
+                  missing: str = "{label}不能为空。", codes: tuple[str, str, str] = FIELD_CODES) -> str | None:
     """Text a person typed, named ``label`` in the refusals: storable and within ``limit``.
 
     Blank is None, refused with ``missing`` when ``required``. The value is kept as typed (a draft's
-    body keeps its spacing); callers that want it trimmed strip it.
+    body keeps its spacing); callers that want it trimmed strip it. ``codes``: the stable codes of
+    the blank, not-text and too-long refusals (an unstorable character is always ``invalid_characters``).
     """
+    blank, not_text, too_long = codes
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise fail("invalid_input", missing.format(label=label))
+            raise fail(blank, missing.format(label=label))
         return None
     if not isinstance(value, str):
-        raise fail("invalid_input", f"{label}必须是文本。")
+        raise fail(not_text, f"{label}必须是文本。")
     bad = unstorable_character(value)
     if bad:
         raise fail("invalid_characters", f"{label}含有不能保存的字符：{bad}。请删除后重试。")
     if len(value) > limit:
-        raise fail("invalid_input", f"{label}过长：{len(value)} 字，上限 {limit} 字。")
+        raise fail(too_long, f"{label}过长：{len(value)} 字，上限 {limit} 字。")
     return value
 
 
