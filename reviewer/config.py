@@ -79,6 +79,9 @@ class Settings:
     #: 双向反馈: hours after publishing within which the publisher records the check of the live post
     #: (no notice fixes a number: our default); a missing check is a violation alert.
     post_check_hours: int = 24
+    #: When the running service raises the day's alerts by itself ("HH:MM", Beijing); empty: only
+    #: ``reviewer alerts sweep`` (cron) does. It also sweeps once when it starts.
+    alert_sweep_at: str = "07:30"
 
     @property
     def data_path(self) -> Path:
@@ -115,6 +118,7 @@ _ENV = {
     "REVIEWER_INSPECTION_MAX_ATTEMPTS": "inspection_max_attempts",
     "REVIEWER_INSPECTION_STALE_SECONDS": "inspection_stale_seconds",
     "REVIEWER_POST_CHECK_HOURS": "post_check_hours",
+    "REVIEWER_ALERT_SWEEP_AT": "alert_sweep_at",
 }
 
 

@@ -125,6 +125,7 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
     _warn_if_superuser(settings.effective_database_url)
     _record_engine_changes(settings)
     _keep_anchors(settings)
+    _sweep_alerts_daily(settings)
     from waitress import create_server
 
     from reviewer.engine.core import load_engine
@@ -176,6 +177,40 @@ def _keep_anchors(settings: Settings) -> None:
 
     stop = threading.Event()
     threading.Thread(target=daily, name="reviewer-anchors", daemon=True).start()
+
+
+def _sweep_alerts_daily(settings: Settings) -> None:
+    """Raise today's alerts now and every day at ``alert_sweep_at``, in a thread of the service."""
+    import threading
+    import time
+    from datetime import datetime
+
+    from reviewer.alerts.schedule import next_sweep, sweep_now, sweep_time
+    from reviewer.bootstrap import bootstrap
+    from reviewer.calendar import BEIJING
+    from reviewer.errors import ReviewerError
+
+    try:
+        at = sweep_time(settings.alert_sweep_at)
+    except ReviewerError as exc:
+        fail(exc.message)
+    if at is None:
+        return
+    services = bootstrap(settings)
+
+    def run() -> None:
+        while True:
+            try:
+                result = sweep_now(services.session_factory)
+                if result is not None and result.raised:
+                    click.echo(f"警报巡查：新增 {len(result.raised)} 条违规警报。")
+            except Exception as exc:  # noqa: BLE001 - a failed sweep must not stop the service; it is reported
+                click.echo(f"警告：警报巡查未能完成：{exc}", err=True)
+            now = datetime.now(BEIJING)
+            time.sleep(max(1.0, (next_sweep(now, at) - now).total_seconds()))
+
+    threading.Thread(target=run, name="reviewer-alert-sweep", daemon=True).start()
+    click.echo(f"警报巡查：启动时一次，此后每天 {at.strftime('%H:%M')}（北京时间）。")
 
 
 def _record_engine_changes(settings: Settings) -> None:
