@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     got_request_exception.connect(_flag_failure, app)
 
     # review_api and reviewing add the review page's and the level action's routes to pages.bp and api.bp
-    from reviewer.web import admin, api, audit, auth, inspections, pages, registry, review_api, reviewing, worklists  # noqa: F401
+    from reviewer.web import admin, aftercare_api, api, audit, auth, inspections, pages, registry, review_api, reviewing, worklists  # noqa: F401
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)

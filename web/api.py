@@ -19,7 +19,7 @@ from reviewer.vocabulary import GATES, KINDS
 from reviewer.web import db_session
 from reviewer.web.apiauth import api_error, require_token
 from reviewer.web.errors import status_of
-from reviewer.web.review_schemas import LEVEL_SCHEMAS
+from reviewer.web.review_schemas import AFTERCARE_SCHEMAS, LEVEL_SCHEMAS
 from reviewer.web.security import public
 from reviewer.workflow import MAX_ID
 
@@ -150,6 +150,7 @@ def _storable(schema: Any) -> Any:
 
 
 SCHEMAS.update(LEVEL_SCHEMAS)  # the level action's request (reviewer.web.review_api)
+SCHEMAS.update(AFTERCARE_SCHEMAS)  # 更正, 撤稿, 双向反馈 (reviewer.web.aftercare_api)
 for _schema in SCHEMAS.values():
     _storable(_schema)
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}

@@ -100,6 +100,27 @@ MESSAGE = _obj(id={"type": "integer"}, account_id={"type": "integer"}, unit_id={
                overdue={"type": "boolean"})
 
 
+#: What became of a draft once published (``aftercare.state.post_state``).
+POST_STATE = _obj(id={"type": "integer"}, state={"enum": ["live", "corrected", "withdrawn", "deleted", None]},
+                  state_name={"type": ["string", "null"]}, withdrawal={"type": ["object", "null"]},
+                  removal={"type": ["object", "null"]}, corrections={"type": "array", "items": {"type": "object"}},
+                  corrects={"type": ["object", "null"]}, check={"type": ["object", "null"]},
+                  check_due_at={"type": ["string", "null"]}, check_overdue={"type": "boolean"},
+                  can={"type": "object", "additionalProperties": {"type": "boolean"},
+                       "description": "调用者现在可以进行的操作：correct、withdraw_post、check、withdraw_draft、delete"})
+AFTERCARE_ROUTES = (
+    ("/api/v1/drafts/{draft_id}/after", "get", "发布后的情况：在线、已更正、已撤稿或已删除，更正关联、双向反馈核查，以及我现在可做的操作",
+     None, "200", POST_STATE, ("401", "404")),
+    ("/api/v1/drafts/{draft_id}/correct", "post", "更正已发布的稿件：新建关联的更正稿，须重新经过全部审核", "CorrectionRequest",
+     "201", _obj(id={"type": "integer"}, corrects={"type": "integer"}, version={"type": "integer"},
+                 status={"type": "string"}), ("400", "401", "403", "404", "409", "422")),
+    ("/api/v1/drafts/{draft_id}/withdraw-post", "post", "登记撤稿（谁、为什么、何时）；撤下的稿件不再计为账号的更新",
+     "PostWithdrawalRequest", "200", POST_STATE, ("400", "401", "403", "404", "409", "422")),
+    ("/api/v1/drafts/{draft_id}/check", "post", "双向反馈核查：发布人逐项核对已发布的页面（每篇一次，超时的标为逾期）",
+     "PostCheckRequest", "201", POST_STATE, ("400", "401", "403", "404", "409", "422")),
+)
+
+
 #: (path, method, summary, request schema name or None, success status, success schema, error statuses).
 #: Who may call each operation is not listed here: it is read from the view's capability.
 ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...] = (
@@ -157,6 +178,7 @@ ROUTES: tuple[tuple[str, str, str, str | None, str, dict, tuple[str, ...]], ...]
      _obj(id={"type": "integer"}, version={"type": "integer"}, status={"const": "published"},
           url={"type": ["string", "null"]}, published_at={"type": "string"}),
      ("400", "401", "403", "404", "409", "422")),
+    *AFTERCARE_ROUTES,
     ("/api/v1/queue", "get", "待我签批的稿件", None, "200",
      {"type": "array", "items": {"type": "object"}}, ("401", "403")),
     ("/api/v1/audit", "get", "审计日志（按条件过滤，分页 JSON，或导出 csv/jsonl/xlsx）", None, "200",

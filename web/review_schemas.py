@@ -1,10 +1,11 @@
-"""The request schema of the level action (``POST /api/v1/drafts/<id>/levels``), kept apart from its
-route so that ``reviewer.web.api`` can list it among the schemas it validates with and publishes."""
+"""The request schemas of the level action (``POST /api/v1/drafts/<id>/levels``) and of the
+after-publishing actions (更正, 撤稿, 双向反馈), kept apart from their routes so that
+``reviewer.web.api`` can list them among the schemas it validates with and publishes."""
 
 from __future__ import annotations
 
 from reviewer import workflow
-from reviewer.vocabulary import FINDING_FIELDS, GATES
+from reviewer.vocabulary import FINDING_FIELDS, GATES, POST_CHECK_ITEM_NAMES
 from reviewer.workflow import MAX_ID
 
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -52,3 +53,30 @@ LEVEL_SCHEMA = {
 }
 #: Added to ``reviewer.web.api.SCHEMAS``.
 LEVEL_SCHEMAS: dict[str, dict] = {"LevelSignOffRequest": LEVEL_SCHEMA}
+
+_REASON = {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS["reason"]}
+#: 更正, 撤稿 and the 双向反馈 check (``reviewer.web.aftercare_api``).
+AFTERCARE_SCHEMAS: dict[str, dict] = {
+    "CorrectionRequest": {
+        "type": "object", "required": ["reason"], "additionalProperties": False,
+        "description": "新建更正稿：与原稿关联，须重新经过全部审核后发布；标题、正文不填则取已发布的内容",
+        "properties": {"reason": {**_REASON, "description": "更正原因"},
+                       "title": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["title"]},
+                       "body": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["body"]}},
+    },
+    "PostWithdrawalRequest": {
+        "type": "object", "required": ["reason"], "additionalProperties": False,
+        "description": "登记撤稿：谁、为什么、何时撤下已发布的稿件",
+        "properties": {"reason": {**_REASON, "description": "撤稿原因"}},
+    },
+    "PostCheckRequest": {
+        "type": "object", "required": ["items"], "additionalProperties": False,
+        "description": "双向反馈核查：逐项填写正常（ok: true）或有问题（ok: false，须写说明）",
+        "properties": {"items": {
+            "type": "object", "required": list(POST_CHECK_ITEM_NAMES), "additionalProperties": False,
+            "properties": {item: {"type": "object", "required": ["ok"], "additionalProperties": False, "description": name,
+                                  "properties": {"ok": {"type": "boolean"},
+                                                 "note": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["reason"]}}}
+                           for item, name in POST_CHECK_ITEM_NAMES.items()}}},
+    },
+}
