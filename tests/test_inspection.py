@@ -100,6 +100,37 @@ def test_a_reply_after_the_limit_is_late(tmp_path, engine):
     assert "未在规定时限内做出有效回复" in problems(verdict)
 
 
+def _unanswered(account: str, arrived: str, asof: str = "2026-11-29 18:00") -> dict:
+    return {"id": f"{account}-留言", "account": account, "published_at": asof, "kind": "unanswered",
+            "is_original": "", "message_at": arrived, "text": ""}
+
+
+def test_a_message_left_unanswered_past_the_limit_is_a_late_reply(tmp_path, engine):
+    rows = [*every(3, "不回复账号"), _unanswered("不回复账号", "2026-11-16 09:00")]
+    verdict = judge(tmp_path, engine, rows)["不回复账号"]
+    assert dict((k, e) for k, _, e in verdict.problems)["late_reply"] == ["不回复账号-留言"]
+
+
+def test_a_message_still_within_the_limit_when_the_history_was_taken_is_not_late(tmp_path, engine):
+    rows = [*every(3, "刚收到账号"), _unanswered("刚收到账号", "2026-11-29 09:00")]
+    verdict = judge(tmp_path, engine, rows)["刚收到账号"]
+    assert "late_reply" not in [k for k, _, _ in verdict.problems]
+
+
+def test_an_unanswered_message_is_neither_an_update_nor_reviewed_as_the_accounts_text(tmp_path, engine):
+    rows = [*every(3, "沉默账号", until=date(2026, 11, 10)),
+            {**_unanswered("沉默账号", "2026-11-28 09:00"), "text": "狗官，加微信shop2026领红包"}]
+    verdict = judge(tmp_path, engine, rows)["沉默账号"]
+    assert verdict.account.replies == 0 and verdict.account.last_update.day == 8
+    assert not verdict.account.findings and "stale" in [k for k, _, _ in verdict.problems]
+
+
+def test_an_unanswered_row_without_the_time_the_message_arrived_is_a_bad_row(tmp_path, engine):
+    rows = [*every(3, "示例文旅"), {**_unanswered("示例文旅", ""), "id": "缺时间"}]
+    result = inspect([history(tmp_path / "h.csv", rows)], WINDOW, engine)
+    assert [b.reason for b in result.bad_rows] == ["未答复的留言没有留言时间"]
+
+
 def test_the_pass_rate_and_problem_shares_follow_baojis_arithmetic():
     def make(passed: bool, keys: tuple[str, ...]) -> Verdict:
         return Verdict(Account("x"), passed, [(k, k, []) for k in keys], None, [])

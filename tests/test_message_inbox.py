@@ -239,3 +239,23 @@ def test_a_published_reply_enters_the_inspected_history_with_the_time_its_messag
     verdict = next(v for v in inspect([path], Window(date(today.year, 1, 1), today), load_engine(settings)).verdicts
                    if v.account.name == "示例文旅")
     assert any(key == "late_reply" for key, *_ in verdict.problems)
+
+
+def test_a_message_never_answered_enters_the_inspected_history_and_is_a_late_reply(db, settings, tmp_path):
+    from datetime import date
+
+    from reviewer.aftercare.history import write_history
+    from reviewer.engine.core import load_engine
+    from reviewer.inspection.accounts import Window
+    from reviewer.inspection.run import inspect
+
+    row = receive(db)  # received 2026-11-27 17:00 and never answered: past the 48-hour limit by now
+    db.commit()
+    path = tmp_path / "history.jsonl"
+    write_history(db, path)
+    [line] = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+    assert (line["kind"], line["id"], line["text"]) == ("unanswered", f"留言{row.id}（未答复）", "")
+    today = datetime.now(BEIJING).date()
+    verdict = next(v for v in inspect([path], Window(date(today.year, 1, 1), today), load_engine(settings)).verdicts
+                   if v.account.name == "示例文旅")
+    assert dict((k, e) for k, _, e in verdict.problems)["late_reply"] == [f"留言{row.id}（未答复）"]

@@ -2,7 +2,8 @@
 
 The inspection (``reviewer.inspection``) reads exported histories; this is the same history taken
 from ``publications`` (a reply to a stored citizen's message with the time the message arrived, so
-the late-reply rule applies), so an office can inspect its own accounts without exporting from each
+the late-reply rule applies; a message with no reply yet as an ``unanswered`` row, so one left
+waiting past its limit is a late reply too), so an office can inspect its own accounts without exporting from each
 platform. A withdrawn item (撤稿) is not a live update: it is left out, so it counts neither for
 the 14-day rule nor as an original. ``last_live_update`` is the same rule for the daily alerts.
 """
@@ -14,12 +15,12 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from reviewer.aftercare.state import live_publications
-from reviewer.inspection.records import COLUMNS
-from reviewer.storage import Account, Draft, DraftVersion, MessageRow, Publication, Unit
+from reviewer.inspection.records import COLUMNS, UNANSWERED
+from reviewer.storage import Account, Draft, DraftVersion, MessageRow, Publication, Unit, utcnow
 
 
 def history_rows(session: Session, account_ids: Iterable[int] | None = None,
@@ -42,6 +43,26 @@ def history_rows(session: Session, account_ids: Iterable[int] | None = None,
                "text": version.body, "kind": draft.kind, "is_original": "",
                # a reply to a stored citizen's message carries when it arrived: the late-reply rule reads it
                "message_at": message_at.isoformat() if message_at else ""}
+        yield {column: row[column] for column in COLUMNS}
+    yield from unanswered_rows(session, account_ids, until)
+
+
+def unanswered_rows(session: Session, account_ids: Iterable[int] | None = None,
+                    until: datetime | None = None) -> Iterator[dict]:
+    """Each citizen's message with no published reply by ``until`` (default now), as an ``unanswered``
+    row: the inspection counts one waiting longer than its limit as a late reply, like a reply
+    published late. The citizen's text stays out of the file (it is not the account's)."""
+    asof = until or utcnow()
+    query = (select(MessageRow, Account, Unit).join(Account, Account.id == MessageRow.account_id)
+             .join(Unit, Unit.id == Account.unit_id)
+             .where(MessageRow.received_at <= asof,
+                    or_(MessageRow.answered_at.is_(None), MessageRow.answered_at > asof)))
+    if account_ids is not None:
+        query = query.where(Account.id.in_(sorted(set(account_ids)) or [-1]))
+    for message, account, unit in session.execute(query.order_by(MessageRow.received_at, MessageRow.id)):
+        row = {"id": f"留言{message.id}（未答复）", "account": account.name, "platform": account.platform,
+               "unit": unit.name, "published_at": asof.isoformat(), "title": "", "text": "",
+               "kind": UNANSWERED, "is_original": "", "message_at": message.received_at.isoformat()}
         yield {column: row[column] for column in COLUMNS}
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 
 from reviewer.engine.findings import Report
-from reviewer.inspection.records import LOCAL_TZ, Record
+from reviewer.inspection.records import LOCAL_TZ, UNANSWERED, Record
 
 #: How many post ids a problem keeps as evidence.
 EVIDENCE = 20
@@ -99,11 +99,14 @@ class Account:
         if len(ids) < EVIDENCE and record_id not in ids:
             ids.append(record_id)
 
-    def observe(self, record: Record, report: Report, window: Window, rules: Rules) -> None:
-        """Take one record (already reviewed) into account."""
+    def observe(self, record: Record, report: Report | None, window: Window, rules: Rules) -> None:
+        """Take one record (already reviewed; an unanswered message is not) into account."""
         if not self.registered:
             self.platform = self.platform or record.platform
             self.unit = self.unit or record.unit
+        if record.kind == UNANSWERED:
+            self._unanswered(record, window, rules)
+            return
         if record.published_at >= window.end:
             return
         if self.last_update is None or record.published_at > self.last_update:
@@ -136,6 +139,15 @@ class Account:
             waited = (record.published_at - record.message_at).total_seconds() / 3600
             if waited > rules.reply_limit_hours:
                 self.note("late_reply", record.id)
+
+    def _unanswered(self, record: Record, window: Window, rules: Rules) -> None:
+        """A message with no reply by the end of the window (or by when the history was taken, if
+        earlier) for longer than the limit is a late reply: 未在规定时限内做出有效回复."""
+        if record.message_at is None or record.message_at >= window.end:
+            return
+        until = min(record.published_at, window.end)
+        if (until - record.message_at).total_seconds() / 3600 > rules.reply_limit_hours:
+            self.note("late_reply", record.id)
 
     def longest_gap_days(self, window: Window) -> float:
         """The longest stretch without a post or reply, window edges included."""

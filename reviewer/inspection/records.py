@@ -1,7 +1,10 @@
 """Reading exported account histories: CSV, JSONL or XLSX, one record at a time.
 
-Columns: id, account, platform, unit, published_at, title, text, kind (post|reply), is_original
-(optional), message_at (replies: when the citizen's message arrived). A row that cannot be
+Columns: id, account, platform, unit, published_at, title, text, kind (post|reply|unanswered),
+is_original (optional), message_at (replies: when the citizen's message arrived). A row of kind
+``unanswered`` is a citizen's message that had no published reply when the history was taken:
+``message_at`` is when it arrived, ``published_at`` when the history was taken (the moment by which
+there was still no reply), and its text (the citizen's, not the account's) is not reviewed. A row that cannot be
 inspected (no text, a date that does not parse, an unknown kind) is not an error of the run: it
 is yielded as a ``BadRow`` naming its file and line, and the scan goes on.
 """
@@ -18,6 +21,9 @@ from pathlib import Path
 from reviewer.vocabulary import KINDS
 
 LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
+#: A citizen's message still unanswered when the history was taken (not a publication of the account).
+UNANSWERED = "unanswered"
+ROW_KINDS: tuple[str, ...] = (*KINDS, UNANSWERED)
 COLUMNS = ("id", "account", "platform", "unit", "published_at", "title", "text", "kind", "is_original", "message_at")
 TRUE = frozenset({"1", "true", "yes", "y", "是", "原创", "t"})
 FALSE = frozenset({"0", "false", "no", "n", "否", "转载", "f", ""})
@@ -78,12 +84,12 @@ def _flag(value: object) -> bool | None:
 
 def to_record(row: dict, where: str) -> Record | BadRow:
     """Check one row; a ``BadRow`` says what is wrong with it."""
-    text = str(row.get("text") or "").strip()
-    if not text:
-        return BadRow(where, "正文为空")
     kind = str(row.get("kind") or "post").strip().lower()
-    if kind not in KINDS:
-        return BadRow(where, f"稿件类型“{kind}”无效，应为 post 或 reply")
+    if kind not in ROW_KINDS:
+        return BadRow(where, f"稿件类型“{kind}”无效，应为 post、reply 或 unanswered（未答复的留言）")
+    text = str(row.get("text") or "").strip()
+    if not text and kind != UNANSWERED:
+        return BadRow(where, "正文为空")
     account = str(row.get("account") or "").strip()
     if not account:
         return BadRow(where, "没有账号名称")
@@ -94,9 +100,11 @@ def to_record(row: dict, where: str) -> Record | BadRow:
     if published_at is None:
         return BadRow(where, "没有发布时间")
     try:
-        message_at = parse_time(row.get("message_at")) if kind == "reply" else None
+        message_at = parse_time(row.get("message_at")) if kind != "post" else None
     except ValueError:
         return BadRow(where, f"留言时间无法识别：{row.get('message_at')!r}")
+    if kind == UNANSWERED and message_at is None:
+        return BadRow(where, "未答复的留言没有留言时间")
     try:
         original = _flag(row.get("is_original"))
     except ValueError:

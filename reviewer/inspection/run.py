@@ -28,7 +28,7 @@ from reviewer.config import Settings
 from reviewer.engine.core import Engine, load_engine
 from reviewer.inspection.accounts import Account, Rules, Verdict, Window, default_rules, verdict
 from reviewer.inspection.escalation import Escalation, alerts, escalations
-from reviewer.inspection.records import BadRow, Record, account_of, rows, to_record
+from reviewer.inspection.records import UNANSWERED, BadRow, Record, account_of, rows, to_record
 
 #: Progress is reported after this many rows read.
 EVERY = 500
@@ -160,13 +160,14 @@ def inspect_part(paths: list[Path], window: Window, engine: Engine | Settings, p
                 bad.append((seq, item))
                 continue
             records += 1
-            report = engine.review(item.text, kind=item.kind, duty=item.unit or None,
-                                   as_of_year=item.published_at.year)
+            # a message still unanswered is the citizen's text, not the account's: nothing to review
+            report = None if item.kind == UNANSWERED else engine.review(
+                item.text, kind=item.kind, duty=item.unit or None, as_of_year=item.published_at.year)
             account = accounts.get((item.account, item.platform))
             if account is None:
                 account = accounts[(item.account, item.platform)] = _account(item.account, item.platform, scope)
             account.observe(item, report, window, rules)
-            if out is not None and window.start <= item.published_at < window.end:
+            if out is not None and report is not None and window.start <= item.published_at < window.end:
                 out.write(f"{seq}\t{json.dumps(post_result(item, report.to_dict()), ensure_ascii=False)}\n")
         if on_progress is not None:
             on_progress(seq + 1)
