@@ -12,23 +12,14 @@ from pathlib import Path
 
 import pytest
 from alert_helpers import BLOCK_BODY, publish_draft
+from browser_helpers import LAPTOP, log_in, shoot
 from playwright.sync_api import expect
-from test_browser_workflow import log_in
 
 from reviewer.alerts.sweep import sweep
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots/alerts")
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-
-
-def shoot(page, name: str) -> None:
-    """Full-page screenshots at both widths, ending at laptop width."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size in ("phone", "laptop"):
-        page.set_viewport_size(SIZES[size])
-        page.screenshot(path=str(SHOTS / f"{name}_{size}.png"), full_page=True)
 
 
 def test_the_supervisor_sees_the_days_alerts_and_clears_one_with_a_note(browser_page, live_server, db,
@@ -37,7 +28,7 @@ def test_the_supervisor_sees_the_days_alerts_and_clears_one_with_a_note(browser_
     sweep(db)
     db.commit()
     page = browser_page
-    page.set_viewport_size(SIZES["laptop"])
+    page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
     log_in(page, live_server, "supervisor1")
     with page.expect_navigation():
         page.click("nav.mainnav >> text=违规警报")
@@ -45,7 +36,7 @@ def test_the_supervisor_sees_the_days_alerts_and_clears_one_with_a_note(browser_
     expect(item).to_contain_text("禁止发布问题已发布")
     expect(item).to_contain_text("台湾总统")
     expect(page.locator(".alert-unit h2").first).to_have_text("示例市文化和旅游局")
-    shoot(page, "alerts_list")
+    shoot(page, SHOTS, "alerts_list")
     item.locator("textarea[name=note]").fill("已约谈编辑，原文删除涉台表述后更正发布")
     with page.expect_navigation():
         item.locator("button[type=submit]").click()
@@ -54,22 +45,22 @@ def test_the_supervisor_sees_the_days_alerts_and_clears_one_with_a_note(browser_
     expect(cleared).to_contain_text("整改完成")
     expect(cleared).to_contain_text("已约谈编辑，原文删除涉台表述后更正发布")
     expect(cleared).to_contain_text("监管员 吴琳")
-    shoot(page, "alerts_cleared")
+    shoot(page, SHOTS, "alerts_cleared")
     page.goto(live_server + page.locator("a", has_text="打印版").first.get_attribute("href"))
     expect(page.locator("table tbody tr").first).to_contain_text("已约谈编辑，原文删除涉台表述后更正发布")
-    shoot(page, "rectification_report")
+    shoot(page, SHOTS, "rectification_report")
 
 
 def test_a_publisher_withdraws_a_published_post_with_a_reason(browser_page, live_server, editor, r1, r2, publisher):
     draft_id = publish_draft(editor, r1, r2, publisher)
     page = browser_page
-    page.set_viewport_size(SIZES["laptop"])
+    page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
     log_in(page, live_server, "publisher1")
     page.goto(f"{live_server}/drafts/{draft_id}")
     with page.expect_navigation():
         page.click("#after-link")
     expect(page.locator("h1")).to_contain_text("发布后处理")
-    shoot(page, "after_publish")
+    shoot(page, SHOTS, "after_publish")
     page.fill("#withdraw-reason", "活动因天气原因取消，撤下预告")
     with page.expect_navigation():
         page.click("#withdraw-post-form button[type=submit]")
@@ -77,7 +68,7 @@ def test_a_publisher_withdraws_a_published_post_with_a_reason(browser_page, live
     expect(page.locator("#withdrawal")).to_contain_text("发布员 陈静")
     expect(page.locator("#withdrawal")).to_contain_text("活动因天气原因取消，撤下预告")
     expect(page.locator("#withdraw-post-form")).to_have_count(0)
-    shoot(page, "after_withdrawn")
+    shoot(page, SHOTS, "after_withdrawn")
     page.goto(f"{live_server}/drafts/{draft_id}")
     expect(page.locator("#withdrawn-note")).to_contain_text("活动因天气原因取消，撤下预告")
 
@@ -85,19 +76,19 @@ def test_a_publisher_withdraws_a_published_post_with_a_reason(browser_page, live
 def test_an_editor_is_shown_the_block_findings_before_submitting_and_can_withdraw_the_draft_after(browser_page, live_server, editor):
     draft_id = editor.new_draft(body=BLOCK_BODY)
     page = browser_page
-    page.set_viewport_size(SIZES["laptop"])
+    page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
     log_in(page, live_server, "editor1")
     page.goto(f"{live_server}/drafts/{draft_id}")
     with page.expect_navigation():
         page.click("form.inline button.primary:has-text('提交审核')")
     expect(page.locator("#confirm-blocks")).to_contain_text("台湾总统")
-    shoot(page, "confirm_submit")
+    shoot(page, SHOTS, "confirm_submit")
     with page.expect_navigation():
         page.click("#confirm-submit")
     expect(page.locator(".flashes")).to_contain_text("稿件已提交审核")
     with page.expect_navigation():
         page.click("#after-link")
-    shoot(page, "after_unpublished")
+    shoot(page, SHOTS, "after_unpublished")
     page.fill("#withdraw-draft-reason", "需补充活动时间")
     with page.expect_navigation():
         page.click("#withdraw-form button[type=submit]")

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from browser_helpers import log_in
 from playwright.sync_api import expect
-from test_browser_workflow import log_in
 from test_pages import TWO_LEVELS, block_ids, make_draft, sign_level
 
 pytestmark = pytest.mark.browser

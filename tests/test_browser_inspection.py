@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from browser_helpers import LAPTOP, shoot
 from inspection_helpers import STALE, quarter_rows, write_history
 
 from reviewer.web.inspections import start_runner
@@ -20,22 +21,13 @@ from reviewer.web.inspections import start_runner
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("REVIEWER_SHOTS", "/tmp/shots"))
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-
-
-def shoot(page, name: str) -> None:
-    """Full-page screenshots of the current page at both widths (laptop last, so the test goes on there)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size in ("phone", "laptop"):
-        page.set_viewport_size(SIZES[size])
-        page.screenshot(path=str(SHOTS / f"{name}_{size}.png"), full_page=True)
 
 
 def test_supervisor_uploads_a_history_waits_for_the_job_and_downloads_the_report(app, live_server: str, browser_page,
                                                                                   tmp_path: Path) -> None:
     history = write_history(tmp_path / "第四季度账号历史.csv", quarter_rows())
     page = browser_page
-    page.set_viewport_size(SIZES["laptop"])
+    page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
     page.goto(f"{live_server}/login")
     page.fill("#username", "supervisor1")
     page.fill("#password", "demo-password")
@@ -46,12 +38,12 @@ def test_supervisor_uploads_a_history_waits_for_the_job_and_downloads_the_report
     page.set_input_files("#files", str(history))
     page.fill("#first", "2026-11-02")
     page.fill("#last", "2026-11-29")
-    shoot(page, "inspection_upload")
+    shoot(page, SHOTS, "inspection_upload")
     with page.expect_navigation():
         page.click("#upload-form button[type=submit]")
     assert "已提交巡检" in page.inner_text(".flashes")
     assert page.locator("#job-progress").is_visible() and "排队中" in page.inner_text("#job-status")
-    shoot(page, "inspection_progress")
+    shoot(page, SHOTS, "inspection_progress")
 
     runner = start_runner(app)  # the service's background runner; the page's poll notices the job is done
     try:
@@ -61,7 +53,7 @@ def test_supervisor_uploads_a_history_waits_for_the_job_and_downloads_the_report
     assert "已完成" in page.inner_text("#job-status")
     assert page.inner_text("#pass-rate") == "50.00%"
     assert "沉默账号" in page.inner_text("#failing-table") and STALE in page.inner_text("#failing-table")
-    shoot(page, "inspection_result")
+    shoot(page, SHOTS, "inspection_result")
 
     with page.expect_download() as info:
         page.click("#download-report")

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser_workflow import log_in, log_out
+from browser_helpers import log_in, log_out
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/lexicons")

@@ -8,37 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser_workflow import log_in, log_out, sign_all_gates
+from browser_helpers import log_in, log_out, shoot, sign_all_gates
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("REVIEWER_MESSAGES_SHOTS", "/tmp/shots/messages"))
-WIDTHS = ((1366, 768), (390, 844))
 CSV = ("账号,收到时间,留言内容,联系方式\n"
        "示例文旅,2026-11-20 09:00,我家小区门口的路灯坏了一个多月，晚上很黑，请问找谁修？电话13912345678,李女士\n"
        "示例文旅,2026-11-30 10:00,博物馆周一开放吗？你们这帮废物网站老打不开,\n")
 ANSWER = "路灯损坏可拨打12345政务服务便民热线报修，市政维修单位将在三个工作日内修复。"
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in WIDTHS:
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
-
-
-def sign_level(page, base: str, draft_id: int, level: int) -> None:
-    """Approve all five gates of one level: in one go where the page signs a level at once, else gate by gate."""
-    page.goto(f"{base}/drafts/{draft_id}/review?level={level}")
-    if not page.locator("#level-approve").count():
-        sign_all_gates(page, base, draft_id, level)
-        return
-    for field in page.locator("textarea[name^=override_]").all():
-        field.fill("已核实，可以发布")
-    with page.expect_navigation():
-        page.click("#level-approve")
-    assert page.locator(".flash-success").first.is_visible(), page.content()
 
 
 def test_import_draft_from_a_suggestion_review_publish_and_the_message_is_answered(browser_page, live_server, tmp_path):
@@ -61,7 +39,7 @@ def test_import_draft_from_a_suggestion_review_publish_and_the_message_is_answer
     with page.expect_navigation():
         page.click("#import-form button[value=preview]")
     assert page.locator("#preview-table tbody tr").count() == 2
-    shoot(page, "import-preview")
+    shoot(page, SHOTS, "import-preview")
     with page.expect_navigation():
         page.click("#apply-form button[value=apply]")
     assert "已导入 2 条留言" in page.locator(".flash-success").first.inner_text()
@@ -69,7 +47,7 @@ def test_import_draft_from_a_suggestion_review_publish_and_the_message_is_answer
     assert page.locator("#overdue-count").is_visible()
     first = page.locator("#messages-table tbody tr").first
     assert "超期" in first.inner_text() and "路灯" in first.inner_text()
-    shoot(page, "queue")
+    shoot(page, SHOTS, "queue")
     with page.expect_navigation():
         first.locator("a").first.click()
     assert "13912345678" not in page.locator("#message-text").inner_text()
@@ -77,7 +55,7 @@ def test_import_draft_from_a_suggestion_review_publish_and_the_message_is_answer
     with page.expect_navigation():
         page.locator("#qa-suggestions a.button").first.click()
     assert page.locator("#body").input_value() == ANSWER
-    shoot(page, "message")
+    shoot(page, SHOTS, "message")
     with page.expect_navigation():
         page.click("#reply-form button[value=submit]")
     draft_id = int(re.search(r"/drafts/(\d+)$", page.url).group(1))
@@ -86,7 +64,7 @@ def test_import_draft_from_a_suggestion_review_publish_and_the_message_is_answer
 
     for level, reviewer in ((1, "reviewer1"), (2, "reviewer2")):
         log_in(page, base, reviewer)
-        sign_level(page, base, draft_id, level)
+        sign_all_gates(page, base, draft_id, level, "已核实，可以发布")
         log_out(page)
 
     log_in(page, base, "publisher1")
@@ -103,6 +81,6 @@ def test_import_draft_from_a_suggestion_review_publish_and_the_message_is_answer
         page.locator("#messages-table tbody tr a").first.click()
     assert page.locator("#message-state").inner_text() == "已答复"
     assert "答复" in page.locator("#message-history").inner_text()
-    shoot(page, "answered")
+    shoot(page, SHOTS, "answered")
     page.goto(f"{base}/messages/qa")
-    shoot(page, "qa")
+    shoot(page, SHOTS, "qa")

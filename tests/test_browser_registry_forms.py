@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from browser_helpers import shoot
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/registry")
@@ -31,15 +32,6 @@ def register_file() -> bytes:
 def unit(page, name: str):
     """The unit tree's line of the unit called ``name`` (other lines name it in their move lists)."""
     return page.locator("#unit-tree > li").filter(has=page.locator("strong").filter(has_text=re.compile(f"^{name}$")))
-
-
-def shoot(page, name: str, url: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.goto(url)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def test_admin_runs_operators_filings_import_and_unit_moves_in_the_browser(live_server: str, browser_page) -> None:
@@ -85,9 +77,9 @@ def test_admin_runs_operators_filings_import_and_unit_moves_in_the_browser(live_
     page.click("#staff-form button[type=submit]")
     assert "不能担任其托管账号“示例税务”的审核员" in page.inner_text("#staff-error")
     assert page.input_value("#check_date") == "2026-05-02"
-    shoot(page, "operator", operator_url)
-    shoot(page, "operators", f"{live_server}/admin/operators/")
-    shoot(page, "operator-form", f"{live_server}/admin/operators/new")
+    shoot(page, SHOTS, "operator", url=operator_url)
+    shoot(page, SHOTS, "operators", url=f"{live_server}/admin/operators/")
+    shoot(page, SHOTS, "operator-form", url=f"{live_server}/admin/operators/new")
 
     # A 变更 of the account, then its 备案 with the 7-working-day deadline on the form.
     page.goto(account_url)
@@ -102,7 +94,7 @@ def test_admin_runs_operators_filings_import_and_unit_moves_in_the_browser(live_
     owed = page.inner_text("#owed-filings")
     assert "信息变更（2026-11-02 23:59）后 7 个工作日内向政府办公室备案：截止 2026-11-11 23:59" in owed
     filing_url = page.url
-    shoot(page, "filing", filing_url)
+    shoot(page, SHOTS, "filing", url=filing_url)
     page.goto(filing_url)
     page.select_option("#kind", "report")
     page.fill("#filing-date", "2026-11-05")
@@ -146,7 +138,7 @@ def test_admin_runs_operators_filings_import_and_unit_moves_in_the_browser(live_
     police.locator("input[name=liaison_phone]").fill("0571-1000")
     police.locator(".contacts-form button").click()
     assert "联络员：王联络 0571-1000" in page.inner_text("#unit-tree")
-    shoot(page, "units", f"{live_server}/admin/units")
+    shoot(page, SHOTS, "units", url=f"{live_server}/admin/units")
 
-    shoot(page, "dashboard", f"{live_server}/admin/")
-    shoot(page, "people", f"{live_server}/admin/people?role=reviewer")
+    shoot(page, SHOTS, "dashboard", url=f"{live_server}/admin/")
+    shoot(page, SHOTS, "people", url=f"{live_server}/admin/people?role=reviewer")

@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
+from browser_helpers import log_in
 from playwright.sync_api import expect
 from sqlalchemy import select
-from test_browser_workflow import log_in
 from test_pages import BLOCK_TEXT, CLEAN_TEXT, ONE_LEVEL, block_ids, make_draft, user
 
 from reviewer import workflow

@@ -7,54 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-
-from reviewer.vocabulary import GATES
+from browser_helpers import log_in, log_out, sign_all_gates, write_draft
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "demo-password"
 #: Contains an ID number: a block finding under 保密关 that needs an override reason.
 BODY_WITH_BLOCK = "市民王女士来电反映证件遗失，身份证号110101199003078515，现已补办完毕，感谢市民理解。"
 CLEAN_BODY = "本周六上午九时，市图书馆举办少儿阅读分享会，欢迎市民携孩子参加。"
 SCREENSHOT_DIR = Path(os.environ.get("REVIEWER_SCREENSHOT_DIR", "/tmp/reviewer-screenshots"))
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
-    assert "/login" not in page.url, f"{username} could not log in"
-
-
-def log_out(page) -> None:
-    with page.expect_navigation():
-        page.click("text=退出")
-
-
-def write_draft(page, base: str, account_label: str, title: str, body: str) -> int:
-    page.goto(f"{base}/drafts/new")
-    page.select_option("#account_id", label=account_label)
-    page.fill("#title", title)
-    page.fill("#body", body)
-    with page.expect_navigation():
-        page.click("button[value=submit]")
-    match = re.search(r"/drafts/(\d+)$", page.url)
-    assert match, page.url
-    assert page.locator(".badge.status-in_review").first.is_visible()
-    return int(match.group(1))
-
-
-def sign_all_gates(page, base: str, draft_id: int, level: int, reason: str = "当事人同意公开，已核实") -> None:
-    """本级五关全部通过: the reasons each gate needs, then the one action for the level."""
-    page.goto(f"{base}/drafts/{draft_id}/review?level={level}")
-    for gate in GATES:
-        for field in page.locator(f"#gate-{gate} textarea[name^=override_]").all():
-            field.fill(reason)
-    with page.expect_navigation():
-        page.click("#level-approve")
-    assert page.locator(".flash-success").first.is_visible(), page.content()
 
 
 def test_happy_path_write_check_review_two_levels_and_publish(browser_page, live_server):

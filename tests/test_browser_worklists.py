@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from browser_helpers import log_in
 from playwright.sync_api import expect
-from test_browser_workflow import log_in
 from test_pages import CLEAN_TEXT, TWO_LEVELS, make_draft, sign_level
 
 from reviewer import workflow
