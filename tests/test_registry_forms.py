@@ -105,6 +105,20 @@ def test_editing_an_operator_records_what_changed_before_and_after(app, db):
     assert details(entries(db, "operator.change")[-1])["changes"]["license_number"] == ["10120180001", "10120189999"]
 
 
+def test_an_operator_that_also_runs_another_units_account_cannot_be_edited_by_this_admin(app, db):
+    operator = operator_running(db)
+    db.scalar(select(Account).where(Account.name == "邻县发布")).operator_id = operator.id
+    db.commit()
+    before = len(entries(db, "operator.change"))
+    client, token = admin(app, db)
+    refused = client.post(f"/admin/operators/{operator.id}/edit", data={
+        "csrf_token": token, "name": "改名传媒有限公司", "license_number": "10120180001", "license_expires": "",
+        "rules_note": ""})
+    assert refused.status_code == 403 and "管理范围以外的 1 个账号" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Operator, operator.id).name == "示例传媒有限公司" and len(entries(db, "operator.change")) == before
+
+
 def test_the_operator_page_lists_the_accounts_it_runs_in_the_admins_units(app, db):
     operator = operator_running(db)
     db.scalar(select(Account).where(Account.name == "邻县发布")).operator_id = operator.id

@@ -50,6 +50,7 @@ STATUS: dict[str, int] = {
     "explanation_required": 409,
     "account_not_live": 409,
     "outsourced_conflict": 409,
+    "operator_shared": 403,
     "unknown_account": 404,
     # Citizens' messages (issue 15): a move the message's state does not allow, a reply not yet published.
     "message_move_not_allowed": 409,

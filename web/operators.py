@@ -2,7 +2,8 @@
 
 Admin role. Operators are shared by the deployment (a company may run accounts of several units),
 so every admin sees the operators; the accounts and the staff shown are only those of the admin's
-units, and only users of those units can be made staff. The work is done by
+units, and only users of those units can be made staff. An operator that also runs accounts
+outside the admin's units is edited (name, 资质, rules) only by an admin over all of them. The work is done by
 ``reviewer.admin.operators`` (the functions ``reviewer registry operators`` calls), which writes the
 audit entry; a refusal re-renders the form with the reason where the admin is looking and the
 input kept.
@@ -96,6 +97,7 @@ def edit(operator_id: int) -> Any:
                              "rules_note": found.rules_note or ""})
     values = _values()
     try:
+        operators.refuse_foreign_edit(db(), found, _scope())
         _, changes = operators.edit_operator(db(), found.id, _cleaned(values), actor_name=current_actor().username)
     except ReviewerError as exc:
         db().rollback()

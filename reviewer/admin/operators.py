@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reviewer.admin.units import CLI_ACTOR, UnitError, _name, _optional_text, find_unit
@@ -175,6 +175,21 @@ def rules_record(text: str | None, file_name: str | None = None, content: bytes 
 
 #: The operator's fields a form or a command may change, and their labels (audit entries, pages).
 OPERATOR_LABELS = {"name": "名称", "license_number": "资质证号", "license_expires": "资质有效期至", "rules_note": "管理制度"}
+
+
+def foreign_accounts(session: Session, operator: Operator, unit_ids: set[int]) -> int:
+    """How many accounts the operator runs outside ``unit_ids`` (an admin's units)."""
+    return session.scalar(select(func.count(Account.id)).where(
+        Account.operator_id == operator.id, Account.unit_id.not_in(sorted(unit_ids) or [-1]))) or 0
+
+
+def refuse_foreign_edit(session: Session, operator: Operator, unit_ids: set[int]) -> None:
+    """An operator shared with units outside ``unit_ids`` is edited only by an admin over all of them:
+    its name, 资质 and rules are what those units' registers show too (``operator_shared``)."""
+    count = foreign_accounts(session, operator, unit_ids)
+    if count:
+        raise UnitError("operator_shared", f"托管单位“{operator.name}”还运营您管理范围以外的 {count} 个账号，"
+                                           "其名称、资质和管理制度只能由管辖全部这些账号的管理员修改。")
 
 
 def edit_operator(session: Session, ref: str | int, values: dict, *, actor_name: str = CLI_ACTOR) -> tuple[Operator, dict]:
