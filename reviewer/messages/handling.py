@@ -21,6 +21,7 @@ from typing import Any
 
 from reviewer.calendar import BEIJING, add_working_days
 from reviewer.errors import fail
+from reviewer.vocabulary import MESSAGE_STATE_NAMES
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def default_rules() -> Rules:
     data = tomllib.loads(resources.files("reviewer.lexicons").joinpath("messages.toml").read_text("utf-8"))
     moves = {code: Move(code, m["name"], frozenset(m["from"]), m["to"], bool(m.get("reason"))) for code, m in data["moves"].items()}
     limits = {k: int(v) for k, v in data["limits"].items() if k != "default"}
-    return Rules(MappingProxyType(dict(data["states"])), MappingProxyType(moves), MappingProxyType(limits),
+    return Rules(MESSAGE_STATE_NAMES, MappingProxyType(moves), MappingProxyType(limits),
                  int(data["limits"]["default"]), _alternation(data["screen"].get("threat", [])),
                  _alternation(data["screen"].get("abuse", [])))
 
