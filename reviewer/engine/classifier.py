@@ -13,6 +13,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +23,7 @@ import joblib
 import numpy as np
 
 from reviewer.engine.chargrams import CharGramCounter, decode, normalize
+from reviewer.engine.features import Features
 from reviewer.engine.findings import Finding
 from reviewer.engine.wordgrams import whole_word_phrases
 from reviewer.errors import ReviewerError
@@ -151,8 +153,11 @@ class Scored:
     text_off_topic: float
 
 
-def _sigmoid(x: float | np.ndarray) -> float | np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+def _sigmoid(x: float) -> float:
+    try:
+        return 1.0 / (1.0 + math.exp(-x))
+    except OverflowError:  # exp(-x) beyond the float range: the limit, as numpy's inf gives
+        return 0.0
 
 
 class Classifier:
@@ -181,8 +186,12 @@ class Classifier:
         self.metadata = metadata or {}
         self.thresholds: dict[str, float] = dict(self.metadata.get("thresholds", {}))
         self.state = state
-        # column-major copies: one contiguous row per n-gram makes the sparse dot product cheap
-        self._coef_t = np.ascontiguousarray(self.coef.T)
+        self._label_at = [self.classes.index(label) for label in LABELS]
+        self._platt = self.platt.tolist()
+        self._duty_platt = self.duty_platt.tolist()
+        # one contiguous row per feature (its IDF and class weights; its topic weights): cheap sparse dot products
+        idf = self.idf if self.words is None else np.concatenate((self.idf, self.word_idf))
+        self._features = Features(self.counter, self.words, np.column_stack((idf, self.coef.T)))
         self._topic_coef_t = np.ascontiguousarray(self.topic_coef.T)
         self._splits: dict[str | None, tuple[np.ndarray, np.ndarray] | None] = {}
 
@@ -213,32 +222,30 @@ class Classifier:
                 f"（{str(expected)[:12]}…）不一致，文件可能被替换或损坏，拒绝加载"
             )
         try:
-            state = joblib.load(path)
-            return cls(state, metadata)
+            model = cls(joblib.load(path), metadata)
         except Exception as exc:
             raise ModelError(f"模型文件无法读取：{path.name}（{type(exc).__name__}）") from exc
+        model._features.warm_up()
+        return model
 
     def _vector(self, text: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """Sublinear-tf IDF weights, l2-normalised, exactly as TfidfTransformer computes them."""
+        """Sublinear-tf IDF weights, l2-normalised, exactly as TfidfTransformer computes them.
+
+        Columns come out ascending, character n-grams first, as the two counters give them.
+        """
+        cols, weights, _ = self._weighted(text, kind)
+        return cols, weights
+
+    def _weighted(self, text: str, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_vector` plus the columns' IDF and class weights (``Features.vector``)."""
         if kind not in KIND_MARK:
             raise ValueError(f"未知的文本类型：{kind!r}（应为 {'、'.join(KINDS)}）")
-        cols, counts = self.counter.lookup(KIND_MARK[kind] + text)
-        weights = (1.0 + np.log(counts)) * np.take(self.idf, cols)
-        norm = np.sqrt(weights @ weights)
-        weights = weights / norm if norm else weights
-        if self.words is None:
-            return cols, weights
-        # the word block is weighted and normalised on its own, as its own TfidfTransformer does
-        wcols, wcounts = self.words.lookup(text)
-        wweights = (1.0 + np.log(wcounts)) * np.take(self.word_idf, wcols)
-        wnorm = np.sqrt(wweights @ wweights)
-        wweights = wweights / wnorm if wnorm else wweights
-        return np.concatenate([cols, wcols + self._n_chars]), np.concatenate([weights, wweights])
+        return self._features.vector(text, KIND_MARK[kind])
 
     def margins(self, text: str, kind: str = "post", duty: str | None = None) -> Margins:
         """Decision values before calibration (what Platt scaling is fitted on)."""
-        cols, w = self._vector(text, kind)
-        margins = w @ np.take(self._coef_t, cols, axis=0) + self.intercept
+        cols, w, rows = self._weighted(text, kind)
+        margins = w @ rows[:, 1:] + self.intercept
         split = self._topic_split(duty) if kind == "post" else None
         if split is None:
             return Margins(margins, None, None)
@@ -268,12 +275,14 @@ class Classifier:
 
     def calibrate(self, m: Margins) -> Scored:
         """Platt-scaled probabilities (normalised over classes); off_topic includes the duty check."""
-        p = _sigmoid(self.platt[:, 0] * m.classes + self.platt[:, 1])
-        p = p / p.sum()
-        probs = {label: float(p[self.classes.index(label)]) for label in LABELS}
+        # five numbers: plain floats cost less than array calls, and give the same values
+        p = [_sigmoid(slope * x + offset) for (slope, offset), x in zip(self._platt, m.classes.tolist(), strict=True)]
+        total = sum(p)
+        probs = {label: p[i] / total for label, i in zip(LABELS, self._label_at, strict=True)}
         text_p, duty_p = probs["off_topic"], 0.0
         if m.duty is not None:
-            duty_p = float(_sigmoid(self.duty_platt[0] * m.duty + self.duty_platt[1]))
+            slope, offset = self._duty_platt
+            duty_p = _sigmoid(slope * m.duty + offset)
             probs["off_topic"] = max(text_p, duty_p)
         return Scored(probs, m.duty_topic, duty_p, text_p)
 
@@ -293,12 +302,10 @@ class Classifier:
         if unknown:
             raise ValueError(f"未知的分类标签：{'、'.join(unknown)}")
         scored = self.score(text, kind, duty)
-        findings = []
-        if _has_evidence(text):
-            for label in judged:
-                if scored.probs[label] >= self.thresholds.get(label, 0.5):
-                    findings.append(self._finding(text, kind, duty, label, scored))
-        return scored.probs, findings
+        crossed = [label for label in judged if scored.probs[label] >= self.thresholds.get(label, 0.5)]
+        if not crossed or not _has_evidence(text):
+            return scored.probs, []
+        return scored.probs, [self._finding(text, kind, duty, label, scored) for label in crossed]
 
     def _finding(self, text: str, kind: str, duty: str | None, label: str, whole: Scored) -> Finding:
         start, end = self._locate(text, kind, duty, label)
@@ -323,9 +330,10 @@ class Classifier:
         spans = [(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.group().strip()]
         threshold = self.thresholds.get(label, 0.5)
         if len(spans) > 1:
-            best = max(spans, key=lambda s: self.score(text[s[0]:s[1]], kind, duty).probs[label])
-            if self.score(text[best[0]:best[1]], kind, duty).probs[label] >= threshold:
-                return _trim(text, *best)
+            scores = [self.score(text[a:b], kind, duty).probs[label] for a, b in spans]
+            best = max(range(len(spans)), key=scores.__getitem__)  # the first of equal scores, as max() gives
+            if scores[best] >= threshold:
+                return _trim(text, *spans[best])
         return _trim(text, 0, len(text))
 
     def top_phrases(self, text: str, kind: str, label: str, topic: str | None = None, k: int = 5) -> list[str]:

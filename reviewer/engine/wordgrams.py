@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from reviewer.engine.chargrams import count_matrix, normalize
+from reviewer.engine.chargrams import count_matrix, fold_points, normalize, tally
 
 _WORDLIKE = re.compile(r"[^\W_]")
 
@@ -77,19 +77,16 @@ class WordCounter(TransformerMixin, BaseEstimator):
         self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
         return self
 
+    def hits(self, points: np.ndarray) -> np.ndarray:
+        """The column of every vocabulary word jieba cuts from folded code points, unordered."""
+        vocabulary = self.vocabulary_
+        folded = points.tobytes().decode("utf-32-le")
+        found = [vocabulary[w] for w in tokenizer().cut(folded, HMM=False) if w.strip() and w in vocabulary]
+        return np.array(found, dtype=np.int64)
+
     def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Column indices (ascending) and counts of the vocabulary words in one document."""
-        vocabulary = self.vocabulary_
-        found: dict[int, int] = {}
-        for w in words(text):
-            i = vocabulary.get(w)
-            if i is not None:
-                found[i] = found.get(i, 0) + 1
-        if not found:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        cols = np.fromiter(sorted(found), dtype=np.int64, count=len(found))
-        return cols, np.array([found[c] for c in cols], dtype=np.int64)
+        return tally(self.hits(fold_points(text)))
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
         return count_matrix([self.lookup(doc) for doc in docs], len(self.words_))
@@ -145,8 +142,8 @@ class DictWordCounter(WordCounter):
     """The training corpus's jieba words, counted wherever they occur (overlaps included).
 
     The vocabulary is the same as ``WordCounter``'s (jieba words with min_df), but a document is
-    scanned with one Aho-Corasick automaton instead of being cut by jieba, which keeps inference
-    near the speed of the character n-grams. Training and inference count the same way.
+    scanned with one Aho-Corasick automaton (pyahocorasick) instead of being cut by jieba, which
+    keeps inference near the speed of the character n-grams. Training and inference count the same way.
     """
 
     def fit(self, docs: list[str], y: object = None) -> DictWordCounter:
@@ -158,7 +155,8 @@ class DictWordCounter(WordCounter):
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_automaton"}
 
-    def _matcher(self):  # -> ahocorasick.Automaton
+    def matcher(self):  # -> ahocorasick.Automaton
+        """The vocabulary's automaton, built on first use (never pickled with the model)."""
         automaton = self.__dict__.get("_automaton")
         if automaton is None:
             import ahocorasick
@@ -170,10 +168,12 @@ class DictWordCounter(WordCounter):
             self._automaton = automaton
         return automaton
 
-    def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def hits(self, points: np.ndarray) -> np.ndarray:
+        """The column of every vocabulary word occurrence (overlaps included) in folded code points."""
         # (end, word id) pairs flattened in C: no Python code runs per occurrence
-        found = np.fromiter(chain.from_iterable(self._matcher().iter(normalize(text))), dtype=np.int64)[1::2]
-        if not len(found):
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        return np.unique(found, return_counts=True)
+        found = chain.from_iterable(self.matcher().iter(points.tobytes().decode("utf-32-le")))
+        return np.fromiter(found, dtype=np.int64)[1::2]
+
+    def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices (ascending) and counts of the vocabulary words in one document."""
+        return tally(self.hits(fold_points(text)))
