@@ -107,7 +107,7 @@ def measure(size: int, filler: list[str], posts: list[str], compact: list[str], 
     engine = Engine(settings, lexicon, categories)
     engine_clf = Engine(settings, lexicon, categories, classifier)
     engine_nochk = Engine(settings, unchecked, categories)
-    segmenter = lexicon._segmenter
+    segmenter = lexicon.segmenter
     terms = sorted({e.term for e in lexicon.entries})
     raw = ahocorasick.Automaton()
     for term in terms:

@@ -9,8 +9,9 @@ May import: reviewer.config, reviewer.engine, reviewer.storage
 
 from __future__ import annotations
 
-import gc
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.config import Settings
 from reviewer.engine import overlay
 from reviewer.engine.core import Engine
-from reviewer.engine.live import live_engine
+from reviewer.engine.live import live_engine, paused_collection
 from reviewer.storage import context_of, make_engine, make_session_factory
 from reviewer.storage.lexicon_tables import entry_count, entry_rows, lexicon_version
 
@@ -71,6 +72,10 @@ class DatabaseLexicon:
     previous engine). Every process reads the version itself, so a change made through any
     process reaches all of them on their next check. Without a session (a batch job) the last
     engine built is used.
+
+    A large build must stall no request: it runs with garbage collection off, and what it made is
+    frozen (``gc.freeze``) before collection resumes, so no full collection walks the new overlay's
+    objects; its rows and the replaced overlay are freed a part at a time (``_release``).
     """
 
     #: Database entries up to which the overlay is built on the request that notices the change.
@@ -99,37 +104,80 @@ class DatabaseLexicon:
             current = self._current
             if current is None or current[0] is not base or current[1] != version:
                 if current is not None and version and entry_count(session) > self.SYNC_ROWS:
-                    if self._building is None:  # rows read and built in a thread of its own, on its own session
+                    # rows read and built in a thread of its own, on its own session; unless a build
+                    # finished while the rows were counted
+                    if self._building is None and self._current is current:
                         self._building = threading.Thread(target=self._build_aside, args=(base, version, session.get_bind()),
                                                           daemon=True, name="reviewer-lexicon-overlay")
                         self._building.start()
                     return current[2]
                 rows = entry_rows(session) if version else []
+                replaced = current[2] if current is not None else None
                 self._current = current = (base, version, self._combine(base, version, rows))
+                if replaced is not None and replaced.overlay is not None and len(replaced.overlay) > self.SYNC_ROWS:
+                    threading.Thread(target=_release, args=([replaced],), daemon=True,
+                                     name="reviewer-lexicon-release").start()
+                del replaced
             return current[2]
         finally:
             self._lock.release()
 
     def _build_aside(self, base: Engine, version: int, bind: sqlalchemy.Engine) -> None:
-        # As engine.live does: a full collection over the engine's millions of objects, set off by
-        # the objects a build makes, would hold every request for half a second.
-        collecting = gc.isenabled()
-        gc.disable()
+        replaced: list = []
         try:
-            with Session(bind) as session:
-                version = lexicon_version(session)
-                rows = entry_rows(session)
-            self._current = (base, version, self._combine(base, version, rows))
+            with paused_collection(freeze=True):  # as engine.live does: no collection walks the new overlay
+                with Session(bind) as session:
+                    version = lexicon_version(session)
+                    rows = entry_rows(session)
+                engine = self._combine(base, version, rows)
+                _release([rows], wait=False)
+                replaced = [self._current[2]] if self._current is not None else []
+                self._current = (base, version, engine)
+                del engine
         finally:
             self._building = None
-            if collecting:
-                gc.enable()
+        _release(replaced)
 
     @staticmethod
     def _combine(base: Engine, version: int, rows: list[dict]) -> Engine:
         if version == 0:
             return base
         return replace(base, overlay=overlay.build(version, rows, base.categories, base.lexicon))
+
+
+def _release(holder: list, *, wait: bool = True, every: float = 0.002, patience: float = 60.0) -> None:
+    """Free the one object in ``holder`` (a replaced engine, or a list of rows) a part at a time.
+
+    Whoever drops the last reference to a 100,000-entry overlay frees it in one go, holding the
+    interpreter for some 75 ms: a request, or the builder. So its parts (``Overlay.parts``: its
+    automata and lists) are held here while requests still using the engine finish (``wait``:
+    until it is gone, at most ``patience`` seconds), then dropped a part, or 2,000 list items, at a
+    time with a pause between. An engine still in use after ``patience`` is left to its last user.
+    """
+    item = holder.pop() if holder else None
+    if isinstance(item, list):
+        while item:
+            del item[-2000:]
+            time.sleep(0)
+        return
+    laid = getattr(item, "overlay", None)
+    if laid is None:
+        return
+    parts = laid.parts()
+    gone = weakref.ref(item)
+    del item, laid
+    deadline = time.monotonic() + patience
+    while wait and gone() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if gone() is not None:  # still in use: its lists are not to be emptied under it; its last user frees it
+        return
+    while parts:
+        part = parts.pop()
+        while isinstance(part, list) and part:
+            del part[-2000:]
+            time.sleep(every)
+        del part
+        time.sleep(every)
 
 
 def with_database_lexicon(files: Callable[[], Engine]) -> DatabaseLexicon:

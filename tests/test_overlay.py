@@ -64,9 +64,9 @@ TEXT = "西关夜市管理处通知：南关早市场和北关城楼照常开放
 @pytest.mark.parametrize("units", [(), ("7",), ("8",), ("7", "8")])
 def test_an_overlay_spread_over_several_automata_finds_what_one_finds(files, monkeypatch, units):
     single = _with(files, ROWS)
-    monkeypatch.setattr(overlay, "SHARD_TERMS", 2)
+    monkeypatch.setattr(overlay, "SHARD_CHARS", 8)
     sharded = _with(files, ROWS)
-    assert isinstance(sharded.overlay.lexicon, overlay.Shards) and len(sharded.overlay.lexicon.parts) > 3
+    assert len(sharded.overlay.lexicon._automata) > 3 and len(single.overlay.lexicon._automata) == 1
     assert _found(sharded, TEXT, units) == _found(single, TEXT, units)
     compact = view(TEXT).text
     assert ([(s, e, t, len(en)) for s, e, t, en in sharded.overlay.lexicon.hits(compact)]
@@ -74,7 +74,7 @@ def test_an_overlay_spread_over_several_automata_finds_what_one_finds(files, mon
 
 
 def test_each_allow_phrase_silences_the_terms_of_every_automaton(files, monkeypatch):
-    monkeypatch.setattr(overlay, "SHARD_TERMS", 2)
+    monkeypatch.setattr(overlay, "SHARD_CHARS", 8)
     found = _found(_with(files, ROWS), TEXT, ("7",))
     assert ("南关早市", "outdated_name") not in found  # the database's 南关早市场
     assert ("旅游局", "typo") not in found  # the files' 和旅游局
@@ -82,9 +82,9 @@ def test_each_allow_phrase_silences_the_terms_of_every_automaton(files, monkeypa
 
 
 def test_a_replaced_overlay_is_freed_once_no_request_holds_it(files, monkeypatch):
-    monkeypatch.setattr(overlay, "SHARD_TERMS", 2)
+    monkeypatch.setattr(overlay, "SHARD_CHARS", 8)
     engine = _with(files, ROWS)
-    part = weakref.ref(engine.overlay.lexicon.parts[0])
+    part = weakref.ref(engine.overlay.lexicon)
     releasing = threading.Thread(target=bootstrap._release, args=([engine],), kwargs={"every": 0})
     releasing.start()
     releasing.join(0.2)

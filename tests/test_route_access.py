@@ -122,6 +122,13 @@ ROUTES: tuple[Route, ...] = (
           json={"version": int(STALE), "level": 1, "gates": {"political": {"decision": "approve"}}}),
     Route("api.publish", "POST", f"/api/v1/drafts/{DRAFT}/publish", 409, scoped=True,
           json={"version": int(STALE), "url": "https://www.gov.cn/"}),
+    # after publishing (更正, 撤稿, 双向反馈): the draft is not published, so each action is refused with 409
+    Route("api.post_after", "GET", f"/api/v1/drafts/{DRAFT}/after", 200, scoped=True),
+    Route("api.post_correct", "POST", f"/api/v1/drafts/{DRAFT}/correct", 409, scoped=True, json={"reason": "更正原因"}),
+    Route("api.post_withdraw", "POST", f"/api/v1/drafts/{DRAFT}/withdraw-post", 409, scoped=True,
+          json={"reason": "撤稿原因"}),
+    Route("api.post_check", "POST", f"/api/v1/drafts/{DRAFT}/check", 409, scoped=True,
+          json={"items": {item: {"ok": True} for item in ("display", "images", "links")}}),
     Route("audit_api.api_audit", "GET", "/api/v1/audit", 200),
     Route("admin.users", "GET", "/admin/users", 200),
     Route("admin.unlock", "POST", "/admin/users/editor1/unlock", 302, form={}),

@@ -296,14 +296,18 @@ def accounts() -> Any:
 @bp.post("/check")
 @require_token("text.check")
 def check() -> Any:
-    """Review a text without storing it: exactly the report of ``reviewer check --format json``.
+    """Review a text without storing it: the report of ``reviewer check --format json``, each finding
+    with the database lexicon version it was found with.
 
     With ``account_id`` the classifier judges against that account's duty, as saving a draft would.
     """
     data = json_body("CheckRequest")
     checked = workflow.check_text(db_session(), g.api_user, data.get("account_id"), None, data["text"],
                                   data.get("kind", "post"), duty=data.get("duty"))
-    return jsonify(checked.reports["body"].to_dict())
+    report = checked.reports["body"].to_dict()
+    for finding in report["findings"]:
+        finding["lexicon_version"] = checked.lexicon_version
+    return jsonify(report)
 
 
 @bp.get("/drafts")

@@ -22,7 +22,8 @@ ENGINE_FINDING = {
     "properties": {name: {"type": kind} for name, kind in (
         ("start", "integer"), ("end", "integer"), ("text", "string"),
         ("category", "string"), ("gate", "string"), ("severity", "string"), ("rule", "string"),
-        ("suggestion", ["string", "null"]), ("source", "string"), ("note", ["string", "null"]))},
+        ("suggestion", ["string", "null"]), ("source", "string"), ("note", ["string", "null"]),
+        ("lexicon_version", ["integer", "null"]))},
 }
 #: A stored finding: the engine's, plus its id (for override reasons) and the field its offsets
 #: point into (``title`` or ``body``; a reply's citizen message is never reviewed).

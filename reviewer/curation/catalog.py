@@ -15,14 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import chain as audit
 from reviewer.bootstrap import review_engine
 from reviewer.curation import entries as entry_admin
+from reviewer.engine.live import paused_collection
 from reviewer.storage import LexiconEntry, Unit, User
-from reviewer.storage.lexicon_tables import bump_version
+from reviewer.storage.lexicon_tables import bump_version, entry_dict, store_entries
 from reviewer.vocabulary import LEXICON_SOURCE_NAMES
 
 EXPORT_COLUMNS = ("term", "category", "gate", "severity", "suggestion", "note", "kind", "source", "unit_id")
@@ -138,39 +140,20 @@ def preview(session: Session, actor: User, text: str, *, kind: str = "term", cat
     if len(lines) > MAX_IMPORT_LINES:
         result.errors.append((0, f"文件过大：{len(lines)} 行，一次最多导入 {MAX_IMPORT_LINES} 行。"))
         return result
-    header: list[str] | None = None
     seen: dict[tuple, int] = {}
     stored = {(kind_, family, key) for kind_, family, key in session.execute(
         select(LexiconEntry.kind, LexiconEntry.family, LexiconEntry.key).where(
             LexiconEntry.enabled.is_(True),
             LexiconEntry.unit_id.is_(None) if unit_id is None else LexiconEntry.unit_id == unit_id))}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cells = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
-        if header is None and "\t" in line and cells[0].strip() == "term":
-            header = [c.strip() for c in cells]
-            unknown = [c for c in header if c not in IMPORT_COLUMNS]
-            if unknown:
-                result.errors.append((number, f"表头含未知列“{'、'.join(unknown)}”，可用列为 {' '.join(EXPORT_COLUMNS)}。"))
-                return result
-            continue
-        if header is None:
-            if "\t" in line:
-                result.errors.append((number, "含制表符：TSV 文件须以 term 开头的表头行开始；纯词表每行只写一个词条。"))
-                continue
-            fields: dict[str, Any] = {"term": line.strip(), "category": category, "kind": kind}
-        else:
-            if len(cells) > len(header):
-                result.errors.append((number, f"列数过多（{len(cells)} 列，表头只有 {len(header)} 列）。"))
-                continue
-            fields = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
-            fields["kind"] = fields.get("kind") or kind
-            if not fields.get("category") and fields["kind"] != "allow":
-                fields["category"] = category
+    parsed = _lines(lines, result, kind, category)
+    if parsed is None:
+        return result
+    terms = {f["term"].strip() for _, f in parsed if isinstance(f.get("term"), str)}
+    keys = entry_admin.compact_keys([t for t in terms if len(t) <= entry_admin.MAX_TERM and not entry_admin.unstorable(t)])
+    for number, fields in parsed:
         fields["unit_id"] = unit_id
         try:
-            values = entry_admin.clean(fields, families)
+            values = entry_admin.clean(fields, families, keys)
         except entry_admin.LexiconInputError as exc:
             result.errors.append((number, exc.message))
             continue
@@ -185,24 +168,75 @@ def preview(session: Session, actor: User, text: str, *, kind: str = "term", cat
         result.entries.append((number, values))
     if not result.entries and not result.errors:
         result.errors.append((0, "文件中没有词条。"))
+    result.errors.sort(key=lambda error: error[0])
+    _drop(parsed)
+    _drop(lines)
     return result
 
 
+def _drop(items: list) -> None:
+    """Empty a list of 100,000 lines or entries a slice at a time: freed in one go at the end of a
+    function, they would hold the interpreter (and the checks being served) for tens of ms."""
+    while items:
+        del items[-2000:]
+
+
+def _lines(lines: list[str], result: Preview, kind: str, category: str | None) -> list[tuple[int, dict[str, Any]]] | None:
+    """Each entry line's number and fields as written; a bad line's error goes to ``result``; None when
+    the header is wrong (nothing else can be read)."""
+    header: list[str] | None = None
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
+        if header is None and "\t" in line and cells[0].strip() == "term":
+            header = [c.strip() for c in cells]
+            unknown = [c for c in header if c not in IMPORT_COLUMNS]
+            if unknown:
+                result.errors.append((number, f"表头含未知列“{'、'.join(unknown)}”，可用列为 {' '.join(EXPORT_COLUMNS)}。"))
+                return None
+            continue
+        if header is None:
+            if "\t" in line:
+                result.errors.append((number, "含制表符：TSV 文件须以 term 开头的表头行开始；纯词表每行只写一个词条。"))
+                continue
+            fields: dict[str, Any] = {"term": line.strip(), "category": category, "kind": kind}
+        else:
+            if len(cells) > len(header):
+                result.errors.append((number, f"列数过多（{len(cells)} 列，表头只有 {len(header)} 列）。"))
+                continue
+            fields = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+            fields["kind"] = fields.get("kind") or kind
+            if not fields.get("category") and fields["kind"] != "allow":
+                fields["category"] = category
+        parsed.append((number, fields))
+    return parsed
+
+
 def apply_import(session: Session, actor: User, text: str, *, kind: str = "term", category: str | None = None,
-                 unit_id: int | None = None, file_name: str | None = None) -> list[LexiconEntry]:
-    """Store every entry of the file in one transaction, or nothing when any line is wrong."""
-    checked = preview(session, actor, text, kind=kind, category=category, unit_id=unit_id)
-    if checked.errors:
-        number, message = checked.errors[0]
-        where = f"第 {number} 行：" if number else ""
-        raise entry_admin.LexiconInputError("import_invalid", f"导入未进行，{len(checked.errors)} 处错误。{where}{message}")
-    stored = [LexiconEntry(**values, enabled=True, created_by=actor.username) for _, values in checked.entries]
-    session.add_all(stored)
-    session.flush()
+                 unit_id: int | None = None, file_name: str | None = None) -> list[sqlalchemy.Row]:
+    """Store every entry of the file in one transaction, or nothing when any line is wrong; the
+    stored entries come back as rows (``id``, ``term``, ``family`` ...), in the file's order.
+
+    The service goes on checking meanwhile: garbage collection is paused (``paused_collection``),
+    since 100,000 lines make more objects than a collection can walk without stalling it, and what
+    is left at the end (the rows returned) is frozen, or the first collection after would walk it.
+    """
+    with paused_collection(freeze=True):
+        checked = preview(session, actor, text, kind=kind, category=category, unit_id=unit_id)
+        if checked.errors:
+            number, message = checked.errors[0]
+            where = f"第 {number} 行：" if number else ""
+            raise entry_admin.LexiconInputError("import_invalid", f"导入未进行，{len(checked.errors)} 处错误。{where}{message}")
+        values = [values for _, values in checked.entries]
+        _drop(checked.entries)
+        stored = store_entries(session, values, actor.username)
+        _drop(values)
     version = bump_version(session)
     audit.record(session, "lexicon.import", actor_id=actor.id, actor_name=actor.username, unit_id=unit_id,
                  details={"file": file_name, "lines": len(stored), "before": None,
-                          "after": [e.to_dict() for e in stored[:AUDITED_ROWS]], "lexicon_version": version})
+                          "after": [entry_dict(e) for e in stored[:AUDITED_ROWS]], "lexicon_version": version})
     return stored
 
 

@@ -87,7 +87,7 @@ def explain(engine: Engine, text: str, kind: str = "post", units: tuple[str, ...
     allows = [(s, e, phrase) for s, e, phrase, entries in hits if not entries]
     reported = {(f.start, f.end, f.category) for f in report.findings}
     terms = [(s, e, phrase, entries) for s, e, phrase, entries in hits if entries]
-    segmenter = engine.lexicon._segmenter
+    segmenter = engine.lexicon.segmenter
     text_words = TextWords(segmenter, text, compact, plain) if segmenter is not None and terms else None
     traces = []
     for s, e, term, entries in terms:

@@ -1,4 +1,4 @@
-"""Term lists on one Aho-Corasick automaton.
+"""Term lists on one Aho-Corasick automaton (or a few, for a lexicon built while the service runs).
 
 Lexicon files are data we author (``lexicons/*.tsv``) plus any folder a unit adds. A TSV file has
 comment lines (``#``), a header ``term category gate severity suggestion note`` and one entry per
@@ -44,7 +44,8 @@ from reviewer.engine.normalize import View
 
 
 class Lexicon:
-    """All entries and allow phrases on one automaton; ``match`` turns a compact view into findings.
+    """All entries and allow phrases on one automaton (or several, ``shard_chars``); ``match`` turns a
+    compact view into findings.
 
     The automaton stores an integer per term; what a hit means (its length, its entries, whether
     they need the word-boundary check) sits in numpy tables indexed by that integer, so a text's
@@ -52,11 +53,23 @@ class Lexicon:
     the finding itself.
     """
 
-    def __init__(self, entries: list[Entry], allow: list[str], scoped_allow: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, entries: list[Entry], allow: list[str], scoped_allow: dict[str, list[str]] | None = None, *,
+                 words_of: Lexicon | None = None, shard_chars: int | None = None) -> None:
+        """``words_of``: a lexicon whose jieba segmenter (with its user words, maybe loaded already)
+        the word-boundary check uses, rather than one with this lexicon's own terms.
+
+        ``shard_chars``: the terms go on several automata of about that many characters each (every
+        one with all the allow phrases), whose hits are settled together as one automaton's. Building
+        an automaton is one call that holds the interpreter lock, 150 ms for 100,000 terms, which a
+        lexicon built while the service runs (the database's, ``overlay``) must not do; each more
+        automaton costs a request one more reading of the text.
+        """
         self.entries = entries
         self.allow = allow
         self.scoped_allow = scoped_allow or {}  # unit -> allow phrases that apply to its accounts only
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        automata = [automaton]
+        size = 0  # characters of the terms on the last automaton
         grouped: dict[str, list[Entry]] = {}
         for entry in entries:
             grouped.setdefault(entry.term, []).append(entry)
@@ -66,12 +79,22 @@ class Lexicon:
         rows: list[Entry] = []  # one row per (term, category): what a hit of the term reports
         checked: list[bool] = []  # does the row's entry need the word-boundary check?
         for term, group in grouped.items():
-            seen: dict[tuple[str, str], Entry] = {}
-            for entry in group:  # a later file (a deployment's folder) overrides an earlier entry of its scope
-                seen[(entry.category, entry.scope)] = entry
+            if shard_chars is not None and size >= shard_chars:
+                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+                automata.append(automaton)
+                size = 0
+            size += len(term)
             automaton.add_word(term, len(lengths))
             lengths.append(len(term))
             first_row.append(len(rows))
+            if len(group) == 1:  # most terms: no dictionary of one entry to build
+                row_count.append(1)
+                rows.append(group[0])
+                checked.append(words.needs_check(group[0].category, term))
+                continue
+            seen: dict[tuple[str, str], Entry] = {}
+            for entry in group:  # a later file (a deployment's folder) overrides an earlier entry of its scope
+                seen[(entry.category, entry.scope)] = entry
             row_count.append(len(seen))
             rows.extend(seen.values())
             checked.extend(words.needs_check(e.category, term) for e in seen.values())
@@ -79,11 +102,14 @@ class Lexicon:
         scopes = sorted({e.scope for e in entries if e.scope} | set(self.scoped_allow))
         self._scope_code = {scope: code for code, scope in enumerate(scopes)}
         allow_scope: list[int] = []
+        added: set[str] = set()
         for scope, phrases in (("", allow), *sorted(self.scoped_allow.items())):
             for phrase in phrases:
-                if automaton.exists(phrase) and (automaton.get(phrase) >= self._allow_from or scope):
+                if phrase in added or (scope and phrase in grouped):
                     continue  # already an allow phrase; a unit's phrase equal to a term cannot silence it for that unit alone
-                automaton.add_word(phrase, len(lengths))  # replaces a term's id: that term never fires
+                added.add(phrase)
+                for each in automata:  # replaces a term's id: that term never fires
+                    each.add_word(phrase, len(lengths))
                 lengths.append(len(phrase))
                 first_row.append(0)
                 row_count.append(0)
@@ -101,14 +127,18 @@ class Lexicon:
         self._rows = rows
         self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
         self.allow_origins: dict[str, str] = {}  # allow phrase -> the file it came from (set by ``load``)
-        self._automaton = automaton
+        self._automata = automata
         self._empty = not entries and len(lengths) == 0  # allow phrases alone still match (an overlay of allow entries)
         any_checked = any(checked)
-        every_allow = [*allow, *(p for phrases in self.scoped_allow.values() for p in phrases)]
-        self._segmenter = words.segmenter(words.user_words([*grouped, *every_allow])) if any_checked else None
-        self._boundaries = words.describe() if any_checked else ""  # what the check was built with
+        if any_checked and words_of is not None and words_of._segmenter is not None:
+            self._segmenter, self._boundaries = words_of._segmenter, words_of._boundaries
+        else:
+            every_allow = [*allow, *(p for phrases in self.scoped_allow.values() for p in phrases)]
+            self._segmenter = words.segmenter(words.user_words([*grouped, *every_allow])) if any_checked else None
+            self._boundaries = words.describe() if any_checked else ""  # what the check was built with
         if not self._empty:
-            automaton.make_automaton()
+            for each in automata:
+                each.make_automaton()
 
     @classmethod
     def load(cls, dirs: Iterable[os.PathLike | str] = (), *, builtin: bool = True,
@@ -139,6 +169,12 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def parts(self) -> list[object]:
+        """The lists and automata the lexicon is made of, for an owner that frees a large one a part
+        at a time once nothing uses it (``bootstrap``): 100,000 entries freed at once hold the
+        interpreter for tens of ms."""
+        return [self.entries, self._rows, self._row_fields, *self._automata]
+
     def fingerprint(self) -> str:
         """sha256 over every entry and allow phrase, and the word-boundary table and jieba version
         when some term is checked: changes exactly when what is matched changes."""
@@ -156,11 +192,21 @@ class Lexicon:
         """Every hit of the automaton in a compact text, before anything is dropped: (start, end,
         the matched text, its entries; none for an allow phrase). What ``explain`` reports on."""
         found = []
-        for end, i in self._automaton.iter(compact) if not self._empty else ():
-            start = end + 1 - int(self._length[i])
-            rows = () if i >= self._allow_from else tuple(self._rows[self._first_row[i]:self._first_row[i] + self._row_count[i]])
-            found.append((start, end + 1, compact[start:end + 1], rows))
+        for k, automaton in enumerate(self._automata if not self._empty else ()):
+            for end, i in automaton.iter(compact):
+                if k and i >= self._allow_from:
+                    continue  # every automaton holds the allow phrases: the first one reports them
+                start = end + 1 - int(self._length[i])
+                rows = () if i >= self._allow_from else tuple(self._rows[self._first_row[i]:self._first_row[i] + self._row_count[i]])
+                found.append((start, end + 1, compact[start:end + 1], rows))
+        if len(self._automata) > 1:
+            found.sort(key=lambda hit: (hit[1], hit[0]))  # as one automaton reports them
         return found
+
+    @property
+    def segmenter(self) -> words.Segmenter | None:
+        """The jieba segmenter of the word-boundary check (None when no term needs the check)."""
+        return self._segmenter
 
     def warm_up(self) -> None:
         """Load jieba and this lexicon's user words now rather than on the first hit that needs them."""
@@ -174,7 +220,11 @@ class Lexicon:
         units whose own entries apply (the account's unit and those above it); others' do not."""
         if self._empty or not compact.text:
             return []
-        flat = np.fromiter(chain.from_iterable(self._automaton.iter(compact.text)), dtype=np.int64)
+        if len(self._automata) == 1:
+            flat = np.fromiter(chain.from_iterable(self._automata[0].iter(compact.text)), dtype=np.int64)
+        else:  # all automata's hits at once (an allow phrase's as often as there are automata: harmless)
+            hits = chain.from_iterable(automaton.iter(compact.text) for automaton in self._automata)
+            flat = np.fromiter(chain.from_iterable(hits), dtype=np.int64)
         if not flat.size:
             return []
         ids = flat[1::2]
@@ -214,6 +264,25 @@ class Lexicon:
         o_ends = (positions[ends - 1] + 1).tolist()
         fields = self._row_fields
         return [Finding(a, b, original[a:b], *fields[k]) for a, b, k in zip(o_starts, o_ends, rows.tolist(), strict=True)]
+
+
+def drop_nested(findings: list[Finding]) -> list[Finding]:
+    """The findings of several automata (the files' lexicon, the database's) as one automaton would
+    report them: where one lies inside a longer one of the same family, only the longer is kept;
+    of two with the same span and family, the first. The rest keep their order."""
+    if len(findings) < 2:
+        return findings
+    order = sorted(range(len(findings)), key=lambda i: (findings[i].category, findings[i].start, -findings[i].end))
+    kept = []
+    family, reach = None, -1
+    for i in order:
+        found = findings[i]
+        if found.category != family:
+            family, reach = found.category, -1
+        if found.end > reach:
+            kept.append(i)
+            reach = found.end
+    return findings if len(kept) == len(findings) else [findings[i] for i in sorted(kept)]
 
 
 def _in_scope(scope: np.ndarray, codes: np.ndarray) -> np.ndarray:

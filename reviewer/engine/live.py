@@ -8,6 +8,10 @@ swapped in with one assignment once it is complete. A build that fails (a bad li
 file) leaves the old engine serving and the error kept for the admin (``LiveEngine.error``), so a
 typo never takes the service down. Every thread and request of one process sees the same engine;
 each process follows the folders on its own.
+
+An engine is millions of objects that live as long as the process: once built, they are frozen
+(``gc.freeze``), so the full collections the requests' garbage sets off now and then no longer walk
+them all, holding every thread for half a second each time.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import gc
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from reviewer.config import Settings
@@ -24,6 +29,35 @@ from reviewer.engine.core import _ENGINE_FIELDS, Engine, load_engine
 
 #: Seconds between two looks at the folders.
 EVERY = 1.0
+
+_pause_lock = threading.Lock()
+_pauses = [0, False]  # threads inside ``paused_collection``; was collection on when the first entered
+
+
+@contextmanager
+def paused_collection(*, freeze: bool) -> Iterator[None]:
+    """No garbage collection while a large build or import runs in a thread of a serving process.
+
+    Its hundreds of thousands of new objects would set off full collections that walk them all,
+    holding every thread for 50 to 500 ms each; reference counting frees what they leave behind.
+    ``freeze``: what is alive at the end (a new engine or overlay) is frozen, so that no later
+    collection walks it either. Several threads may pause at once: collection resumes when the last
+    one is done, if it was on when the first began.
+    """
+    with _pause_lock:
+        if _pauses[0] == 0:
+            _pauses[1] = gc.isenabled()
+            gc.disable()
+        _pauses[0] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses[0] -= 1
+            if freeze and _pauses[1]:
+                gc.freeze()
+            if _pauses[0] == 0 and _pauses[1]:
+                gc.enable()
 
 
 def folder_version(settings: Settings) -> str:
@@ -64,6 +98,8 @@ class LiveEngine:
             with self._lock:
                 if self._engine is None:
                     self._engine = self._build()
+                    gc.collect()  # the garbage of start-up and of the build, before what is alive is frozen
+                    gc.freeze()
             return self._engine
         now = self._clock()
         if now - self._checked >= self._every and self._building is None:
@@ -80,21 +116,17 @@ class LiveEngine:
     def _rebuild(self, seen: str) -> None:
         # A full garbage collection among the millions of objects a large lexicon makes would hold
         # the interpreter for half a second and stall every request; reference counting frees the
-        # garbage of a build, so collection waits until the new engine is in place.
-        collecting = gc.isenabled()
-        gc.disable()
+        # garbage of a build, so collection waits until the new engine is in place (and frozen).
         try:
-            engine = self._build()
+            with paused_collection(freeze=True):
+                engine = self._build()
+                self._engine, self.error = engine, None
+                self.swaps += 1
         except Exception as exc:  # a bad lexicon file: keep serving with the engine we have
             self.error = f"{exc.__class__.__name__}: {exc}"
-        else:
-            self._engine, self.error = engine, None
-            self.swaps += 1
         finally:
             self._seen = seen  # a broken version is not retried until the files change again
             self._building = None
-            if collecting:
-                gc.enable()
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until a rebuild in progress is done (for tests and the bench)."""

@@ -12,6 +12,13 @@ the engine never touches a database) and applied after the files' lexicon has ma
 - the database's own terms fire, each for the units it is scoped to and those below;
 - a unit's leaders (family ``leader_title``: the term is the name, the suggestion the titles, 、
   between several) give a political-gate finding where a wrong title stands next to the name.
+
+A database term inside a longer term of the same family, the files' or its own, is reported once,
+as the longer term, exactly as within one automaton. An import of many thousand terms is spread
+over several automata (``SHARD_CHARS`` characters of terms each, ``Lexicon``'s ``shard_chars``):
+pyahocorasick builds an automaton in one call that holds the interpreter lock (150 ms for 100,000
+terms), and while a large overlay is built aside no request may wait that long. The price: each
+automaton reads the text once more (about 0.7 ms per 2,000 characters).
 """
 
 from __future__ import annotations
@@ -22,11 +29,16 @@ from typing import Any
 
 from reviewer.engine import leaders as leader_rules
 from reviewer.engine.findings import Finding
-from reviewer.engine.lexicon import Category, Entry, Lexicon
+from reviewer.engine.lexicon import Category, Entry, Lexicon, drop_nested
 from reviewer.engine.normalize import View, view
 
 #: The family whose database rows are leaders (name, titles) rather than terms.
 LEADER_FAMILY = "leader_title"
+#: Characters of distinct database terms per automaton (some 11,500 terms of three or four): building
+#: one holds the interpreter 15 to 25 ms, growing with its nodes (100,000 such terms on one: 150 ms);
+#: fewer, larger automata would read each text fewer times (bench_db_lexicon_swap). Up to this many
+#: the overlay is one automaton.
+SHARD_CHARS = 40_000
 
 
 def origin_of(entry_id: int) -> str:
@@ -48,6 +60,12 @@ class Overlay:
     def __len__(self) -> int:
         return len(self.lexicon) + len(self.allow_scopes) + sum(map(len, self.leaders.values()))
 
+    def parts(self) -> list[object]:
+        """What a large overlay is made of, so its owner can free it a part at a time (lists a slice
+        at a time) once nothing else uses it: freeing 100,000 entries at once holds the interpreter
+        for some 75 ms."""
+        return [*self.lexicon.parts(), self.dropped, self.disabled, self.allow_scopes, self.leaders]
+
     def apply(self, findings: list[Finding], original: str, views: dict[str, View], units: Iterable[str],
               categories: dict[str, Category]) -> list[Finding]:
         """The files' lexicon findings less what the database takes away, plus the database's own."""
@@ -56,12 +74,16 @@ class Overlay:
         if self.dropped:
             findings = [f for f in findings if f.source != "lexicon"
                         or (f.category, view(f.text, "compact").text) not in self.dropped]
-        covers = [compact.span(s, e) for s, e, phrase, entries in self.lexicon.hits(compact.text)
-                  if not entries and self.allow_scopes.get(phrase, frozenset()) & set(scopes)]
-        if covers:
-            findings = [f for f in findings if f.source != "lexicon"
-                        or not any(a <= f.start and f.end <= b for a, b in covers)]
-        findings.extend(self.lexicon.match(original, compact, views["plain"], scopes[1:]))
+        if self.allow_scopes:  # the database's allow phrases; the files' ones silenced the files' terms already
+            covers = [compact.span(s, e) for s, e, phrase, entries in self.lexicon.hits(compact.text)
+                      if not entries and self.allow_scopes.get(phrase, frozenset()) & set(scopes)]
+            if covers:
+                findings = [f for f in findings if f.source != "lexicon"
+                            or not any(a <= f.start and f.end <= b for a, b in covers)]
+        found = self.lexicon.match(original, compact, views["plain"], scopes[1:])
+        if found:  # nested in a longer term of the same family, the files' or the database's: reported once
+            others = [f for f in findings if f.source != "lexicon"]
+            findings = drop_nested([*(f for f in findings if f.source == "lexicon"), *found]) + others
         category = categories.get(LEADER_FAMILY)
         for scope in scopes:
             if self.leaders.get(scope):
@@ -71,7 +93,8 @@ class Overlay:
 
 def build(version: int, rows: Iterable[dict[str, Any]], categories: dict[str, Category],
           files: Lexicon | None = None) -> Overlay:
-    """An overlay from the database's enabled rows (``storage.lexicon_tables.entry_rows``).
+    """An overlay from the database's enabled rows (mappings with every column of
+    ``storage.lexicon_tables.entry_rows``).
 
     Rows of unknown families (a family removed from ``categories.tsv`` since) are skipped rather
     than failing the service. ``files``: the files' lexicon, whose allow phrases also apply here.
@@ -82,23 +105,22 @@ def build(version: int, rows: Iterable[dict[str, Any]], categories: dict[str, Ca
     replaced: set[tuple[str, str]] = set()
     leaders: dict[str, list[leader_rules.Leader]] = {}
     for row in rows:
-        scope = str(row["unit_id"]) if row.get("unit_id") else ""
-        family = row.get("family") or ""
-        if row["kind"] == "allow":
-            allow.setdefault(row["key"], set()).add(scope)
-        elif row["kind"] == "disable":
-            disabled.add((family, row["key"]))
+        kind, key, unit_id = row["kind"], row["key"], row["unit_id"]
+        scope = str(unit_id) if unit_id else ""
+        family = row["family"] or ""
+        if kind == "allow":
+            allow.setdefault(key, set()).add(scope)
+        elif kind == "disable":
+            disabled.add((family, key))
         elif family == LEADER_FAMILY:
-            titles = frozenset(t.strip() for t in (row.get("suggestion") or "").split("、") if t.strip())
-            leaders.setdefault(scope, []).append(leader_rules.Leader(row.get("term") or row["key"], titles,
-                                                                     origin_of(row["id"])))
+            titles = frozenset(t.strip() for t in (row["suggestion"] or "").split("、") if t.strip())
+            leaders.setdefault(scope, []).append(leader_rules.Leader(row["term"] or key, titles, origin_of(row["id"])))
         elif family in categories:
             category = categories[family]
-            entries.append(Entry(row["key"], family, row.get("gate") or category.gate,
-                                 row.get("severity") or category.severity, row.get("suggestion"), row.get("note"),
-                                 origin_of(row["id"]), scope))
+            entries.append(Entry(key, family, row["gate"] or category.gate, row["severity"] or category.severity,
+                                 row["suggestion"], row["note"], origin_of(row["id"]), scope))
             if not scope:
-                replaced.add((family, row["key"]))
+                replaced.add((family, key))
     everywhere = [p for p, s in allow.items() if "" in s]
     scoped: dict[str, list[str]] = {}
     for phrase, scopes in allow.items():
@@ -108,11 +130,7 @@ def build(version: int, rows: Iterable[dict[str, Any]], categories: dict[str, Ca
         everywhere += [p for p in files.allow if p not in allow]
         for scope, phrases in files.scoped_allow.items():
             scoped.setdefault(scope, []).extend(phrases)
-    lexicon = Lexicon(entries, everywhere, scoped)
-    if files is not None and files._segmenter is not None and lexicon._segmenter is not None:
-        # jieba with the files' user words, already loaded: a new copy of its tables for the database's
-        # few words would stall the first check after every change by a few hundred milliseconds
-        lexicon._segmenter, lexicon._boundaries = files._segmenter, files._boundaries
+    lexicon = Lexicon(entries, everywhere, scoped, words_of=files, shard_chars=SHARD_CHARS)
     lexicon.allow_origins = {p: "词库管理" for p in allow}
     if files is not None:
         lexicon.allow_origins = {**files.allow_origins, **lexicon.allow_origins}

@@ -10,10 +10,11 @@ engine was built with (one cheap query per check) and rebuilds when it moved.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, func, select, true, update
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Row, String, Text, func, insert, select, true, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reviewer.storage.tables import Base, UTCDateTime, in_list, utcnow
@@ -48,9 +49,43 @@ class LexiconEntry(Base):
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as the API and the audit trail show it: the TSV columns plus where it applies."""
-        return {"id": self.id, "kind": self.kind, "term": self.term, "category": self.family, "gate": self.gate,
-                "severity": self.severity, "suggestion": self.suggestion, "note": self.note,
-                "unit_id": self.unit_id, "enabled": self.enabled}
+        return entry_dict(self)
+
+
+#: Rows fetched, or inserted, at a time: SQLAlchemy settles all rows of a fetch or a statement in
+#: one go, and 100,000 at once would hold the interpreter for a few hundred ms.
+FETCH_ROWS = 2000
+
+#: What ``store_entries`` reads back of every stored entry.
+_STORED = (LexiconEntry.id, LexiconEntry.kind, LexiconEntry.term, LexiconEntry.family, LexiconEntry.gate,
+           LexiconEntry.severity, LexiconEntry.suggestion, LexiconEntry.note, LexiconEntry.unit_id, LexiconEntry.enabled)
+
+
+def entry_dict(entry: Any) -> dict[str, Any]:
+    """An entry (a ``LexiconEntry`` or a row of ``store_entries``) as the API and the audit trail show it."""
+    return {"id": entry.id, "kind": entry.kind, "term": entry.term, "category": entry.family, "gate": entry.gate,
+            "severity": entry.severity, "suggestion": entry.suggestion, "note": entry.note,
+            "unit_id": entry.unit_id, "enabled": entry.enabled}
+
+
+def store_entries(session: Session, entries: list[dict[str, Any]], created_by: str) -> list[Row]:
+    """Insert many checked entries (an import's: no two of the same kind, family and key) in the
+    caller's transaction, a few statements of many rows each rather than one object per entry, and
+    read back their columns and ids in the order given."""
+    if not entries:
+        return []
+    now = utcnow()
+    stored = []
+    for at in range(0, len(entries), FETCH_ROWS):  # a statement's rows are settled in one go: a few thousand at a time
+        chunk = entries[at:at + FETCH_ROWS]
+        rows = [{**values, "enabled": True, "created_by": created_by, "created_at": now, "updated_at": now}
+                for values in chunk]
+        # kind, family and key tell an import's entries apart: the rows come back in the file's order
+        # without asking the database to keep it (SQLite would then insert them one statement each)
+        found = {(row.kind, row.family, row.key): row
+                 for row in session.execute(insert(LexiconEntry).returning(*_STORED, LexiconEntry.key), rows)}
+        stored.extend(found[(values["kind"], values["family"], values["key"])] for values in chunk)
+    return stored
 
 
 class LexiconState(Base):
@@ -108,9 +143,14 @@ def entry_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(LexiconEntry).where(LexiconEntry.enabled.is_(True))) or 0
 
 
-def entry_rows(session: Session) -> list[dict[str, Any]]:
-    """Every enabled database entry as plain values, what the engine's overlay is built from."""
+
+
+def entry_rows(session: Session) -> list[Mapping[str, Any]]:
+    """Every enabled database entry as a mapping of plain values, what the engine's overlay is built from."""
     columns = (LexiconEntry.id, LexiconEntry.kind, LexiconEntry.family, LexiconEntry.key, LexiconEntry.term,
                LexiconEntry.gate, LexiconEntry.severity, LexiconEntry.suggestion, LexiconEntry.note, LexiconEntry.unit_id)
     query = select(*columns).where(LexiconEntry.enabled.is_(True)).order_by(LexiconEntry.id)
-    return [dict(row._mapping) for row in session.execute(query)]
+    rows: list[Mapping[str, Any]] = []
+    for chunk in session.execute(query.execution_options(yield_per=FETCH_ROWS)).mappings().partitions():
+        rows.extend(chunk)
+    return rows

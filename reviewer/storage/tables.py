@@ -237,7 +237,8 @@ class FindingRow(Base):
     lexicon_version: Mapped[int | None] = mapped_column(Integer)
 
     def to_dict(self) -> dict:
-        """The finding in the engine's JSON shape, plus its database id and the field it is in."""
+        """The finding in the engine's JSON shape, plus its database id, the field it is in and the
+        database lexicon version it was found with."""
         return {
             "id": self.id,
             "field": self.field,
@@ -251,6 +252,7 @@ class FindingRow(Base):
             "suggestion": self.suggestion,
             "source": self.source,
             "note": self.note,
+            "lexicon_version": self.lexicon_version,
         }
 
 
