@@ -45,6 +45,16 @@ def texts() -> list[tuple[str, str, str | None]]:
     return found + [(t, kind, None) for t in ODD for kind in KIND_MARK]
 
 
+@pytest.fixture(scope="module")
+def automaton(model: Classifier) -> ahocorasick.Automaton:
+    """The reference scan: the model's corpus words on a plain pyahocorasick automaton."""
+    found = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for i, word in enumerate(model.words.words_):
+        found.add_word(word, i)
+    found.make_automaton()
+    return found
+
+
 def searchsorted_counts(vocabulary: np.ndarray, text: str, max_n: int) -> tuple[np.ndarray, np.ndarray]:
     codes, counts = np.unique(gram_codes(text, max_n), return_counts=True)
     pos = np.minimum(np.searchsorted(vocabulary, codes), len(vocabulary) - 1)
@@ -65,22 +75,14 @@ def test_character_ngram_counts_equal_the_searchsorted_counts(model: Classifier,
         assert cols.tolist() == expected[0].tolist() and counts.tolist() == expected[1].tolist(), text
 
 
-def test_corpus_word_counts_equal_an_aho_corasick_scan(model: Classifier, texts) -> None:
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    for i, word in enumerate(model.words.words_):
-        automaton.add_word(word, i)
-    automaton.make_automaton()
+def test_corpus_word_counts_equal_an_aho_corasick_scan(model: Classifier, texts, automaton) -> None:
     for text, _, _ in texts:
         cols, counts = model.words.lookup(text)
         expected = scanned_counts(automaton, text)
         assert cols.tolist() == expected[0].tolist() and counts.tolist() == expected[1].tolist(), text
 
 
-def test_probabilities_equal_the_plain_computation(model: Classifier, texts) -> None:
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    for i, word in enumerate(model.words.words_):
-        automaton.add_word(word, i)
-    automaton.make_automaton()
+def test_probabilities_equal_the_plain_computation(model: Classifier, texts, automaton) -> None:
     for text, kind, duty in texts:
         cols, counts = searchsorted_counts(model.counter.vocabulary_, KIND_MARK[kind] + text, model.counter.max_n)
         weights = (1.0 + np.log(counts)) * model.idf[cols]
