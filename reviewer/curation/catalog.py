@@ -220,10 +220,11 @@ def apply_import(session: Session, actor: User, text: str, *, kind: str = "term"
     stored entries come back as rows (``id``, ``term``, ``family`` ...), in the file's order.
 
     The service goes on checking meanwhile: garbage collection is paused (``paused_collection``),
-    since 100,000 lines make more objects than a collection can walk without stalling it, and what
-    is left at the end (the rows returned) is frozen, or the first collection after would walk it.
+    since 100,000 lines make more objects than a collection can walk without stalling it. Nothing
+    is frozen: what the import leaves (the rows returned) lives only as long as the request, and a
+    freeze here would keep whatever garbage the request holds at that moment for good.
     """
-    with paused_collection(freeze=True):
+    with paused_collection(freeze=False):
         checked = preview(session, actor, text, kind=kind, category=category, unit_id=unit_id)
         if checked.errors:
             number, message = checked.errors[0]
