@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import Any
 
 from reviewer.config import Settings, load_settings
-from reviewer.engine import context, leaders, patterns
+from reviewer.engine import aside, context, leaders, patterns
 from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.engine.lexicon import Category, Lexicon, load_categories
 from reviewer.engine.normalize import views as all_views
@@ -41,10 +41,14 @@ class Engine:
         self._context = patterns.Context(tuple(self.settings.allowed_domains))
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, classifier: bool | None = None) -> Engine:
-        """Load the shipped lexicons plus the configured folders, and the classifier if enabled."""
+    def from_settings(cls, settings: Settings | None = None, *, classifier: bool | None = None,
+                      aside_build: bool = False) -> Engine:
+        """Load the shipped lexicons plus the configured folders, and the classifier if enabled.
+        ``aside_build``: the automaton is built in a child process (``engine.aside``), for a rebuild
+        while the service runs."""
         settings = settings or load_settings()
-        lexicon = Lexicon.load(settings.lexicon_dirs, units=settings.unit_lexicon_dir)
+        lexicon = Lexicon.load(settings.lexicon_dirs, units=settings.unit_lexicon_dir,
+                               build=aside.build_aside if aside_build else aside.build_here)
         model = None
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import ahocorasick
 import numpy as np
 
-from reviewer.engine import words
+from reviewer.engine import aside, words
 from reviewer.engine.findings import Finding
 from reviewer.engine.lexicon_files import (  # noqa: F401 - re-exported: the names callers import from here
     ALLOW_COLUMNS,
@@ -54,7 +55,8 @@ class Lexicon:
     """
 
     def __init__(self, entries: list[Entry], allow: list[str], scoped_allow: dict[str, list[str]] | None = None, *,
-                 words_of: Lexicon | None = None, shard_chars: int | None = None) -> None:
+                 words_of: Lexicon | None = None, shard_chars: int | None = None,
+                 build: Callable[[list[list[tuple[str, int]]]], list[Any]] = aside.build_here) -> None:
         """``words_of``: a lexicon whose jieba segmenter (with its user words, maybe loaded already)
         the word-boundary check uses, rather than one with this lexicon's own terms.
 
@@ -63,12 +65,16 @@ class Lexicon:
         an automaton is one call that holds the interpreter lock, 150 ms for 100,000 terms, which a
         lexicon built while the service runs (the database's, ``overlay``) must not do; each more
         automaton costs a request one more reading of the text.
+
+        ``build``: makes one automaton per list of (term, id): here (``aside.build_here``), or in a
+        child process (``aside.build_aside``), so that a lexicon built while the service runs holds
+        the interpreter only to unpickle each automaton.
         """
         self.entries = entries
         self.allow = allow
         self.scoped_allow = scoped_allow or {}  # unit -> allow phrases that apply to its accounts only
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        automata = [automaton]
+        shard: list[tuple[str, int]] = []
+        shards = [shard]  # (term, id) per automaton
         size = 0  # characters of the terms on the last automaton
         grouped: dict[str, list[Entry]] = {}
         for entry in entries:
@@ -80,11 +86,11 @@ class Lexicon:
         checked: list[bool] = []  # does the row's entry need the word-boundary check?
         for term, group in grouped.items():
             if shard_chars is not None and size >= shard_chars:
-                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-                automata.append(automaton)
+                shard = []
+                shards.append(shard)
                 size = 0
             size += len(term)
-            automaton.add_word(term, len(lengths))
+            shard.append((term, len(lengths)))
             lengths.append(len(term))
             first_row.append(len(rows))
             if len(group) == 1:  # most terms: no dictionary of one entry to build
@@ -108,8 +114,8 @@ class Lexicon:
                 if phrase in added or (scope and phrase in grouped):
                     continue  # already an allow phrase; a unit's phrase equal to a term cannot silence it for that unit alone
                 added.add(phrase)
-                for each in automata:  # replaces a term's id: that term never fires
-                    each.add_word(phrase, len(lengths))
+                for each in shards:  # replaces a term's id: that term never fires
+                    each.append((phrase, len(lengths)))
                 lengths.append(len(phrase))
                 first_row.append(0)
                 row_count.append(0)
@@ -127,7 +133,6 @@ class Lexicon:
         self._rows = rows
         self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
         self.allow_origins: dict[str, str] = {}  # allow phrase -> the file it came from (set by ``load``)
-        self._automata = automata
         self._empty = not entries and len(lengths) == 0  # allow phrases alone still match (an overlay of allow entries)
         any_checked = any(checked)
         if any_checked and words_of is not None and words_of._segmenter is not None:
@@ -136,13 +141,12 @@ class Lexicon:
             every_allow = [*allow, *(p for phrases in self.scoped_allow.values() for p in phrases)]
             self._segmenter = words.segmenter(words.user_words([*grouped, *every_allow])) if any_checked else None
             self._boundaries = words.describe() if any_checked else ""  # what the check was built with
-        if not self._empty:
-            for each in automata:
-                each.make_automaton()
+        self._automata = build(shards) if not self._empty else [ahocorasick.Automaton(ahocorasick.STORE_INTS)]
 
     @classmethod
     def load(cls, dirs: Iterable[os.PathLike | str] = (), *, builtin: bool = True,
-             units: os.PathLike | str | None = None) -> Lexicon:
+             units: os.PathLike | str | None = None,
+             build: Callable[[list[list[tuple[str, int]]]], list[Any]] = aside.build_here) -> Lexicon:
         """Load the shipped lexicons, then each extra folder, then the units' own folders
         (``units/<unit id>/``: entries and allow phrases that apply to that unit's accounts and
         those below it); all or nothing."""
@@ -162,7 +166,7 @@ class Lexicon:
                 (scoped_allow.setdefault(scope, []) if scope else allow).extend(more_allow)
                 where = f"{scope}/{path.name}" if scope else path.name
                 origins.update((phrase, where) for phrase in more_allow if phrase not in origins)
-        lexicon = cls(entries, allow, scoped_allow)
+        lexicon = cls(entries, allow, scoped_allow, build=build)
         lexicon.allow_origins = origins
         return lexicon
 

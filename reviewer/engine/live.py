@@ -150,11 +150,12 @@ def live_engine(settings: Settings) -> LiveEngine:
 
 
 def _builder(settings: Settings) -> Callable[[], Engine]:
-    """The first build is the process's shared engine (``load_engine``); later ones are new."""
+    """The first build is the process's shared engine (``load_engine``); later ones are new, their
+    automaton built in a child process (``engine.aside``) while the requests go on."""
     built = []
 
     def build() -> Engine:
-        engine = load_engine(settings) if not built else Engine.from_settings(settings)
+        engine = load_engine(settings) if not built else Engine.from_settings(settings, aside_build=True)
         built.append(True)
         return engine
 

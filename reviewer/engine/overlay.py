@@ -15,9 +15,10 @@ the engine never touches a database) and applied after the files' lexicon has ma
 
 A database term inside a longer term of the same family, the files' or its own, is reported once,
 as the longer term, exactly as within one automaton. An import of many thousand terms is spread
-over several automata (``SHARD_CHARS`` characters of terms each, ``Lexicon``'s ``shard_chars``):
-pyahocorasick builds an automaton in one call that holds the interpreter lock (150 ms for 100,000
-terms), and while a large overlay is built aside no request may wait that long. The price: each
+over a few automata built in a child process (``engine.aside``): pyahocorasick builds an automaton
+in one call that holds the interpreter lock (150 ms for 100,000 terms), and while a large overlay
+is built aside no request may wait that long. Unpickling an automaton holds the lock too, about
+0.1 ms per 1,000 characters of terms, so each holds ``SHARD_CHARS`` at most. The price: each
 automaton reads the text once more (about 0.7 ms per 2,000 characters).
 """
 
@@ -27,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reviewer.engine import aside
 from reviewer.engine import leaders as leader_rules
 from reviewer.engine.findings import Finding
 from reviewer.engine.lexicon import Category, Entry, Lexicon, drop_nested
@@ -34,11 +36,13 @@ from reviewer.engine.normalize import View, view
 
 #: The family whose database rows are leaders (name, titles) rather than terms.
 LEADER_FAMILY = "leader_title"
-#: Characters of distinct database terms per automaton (some 11,500 terms of three or four): building
-#: one holds the interpreter 15 to 25 ms, growing with its nodes (100,000 such terms on one: 150 ms);
-#: fewer, larger automata would read each text fewer times (bench_db_lexicon_swap). Up to this many
-#: the overlay is one automaton.
-SHARD_CHARS = 40_000
+#: Characters of database terms above which the overlay's automata are built in a child process:
+#: fewer are built on the request that notices the change in a few ms, where starting a child
+#: would cost more than it saves.
+ASIDE_CHARS = 40_000
+#: Characters of distinct database terms per automaton (some 40,000 terms of three or four):
+#: unpickling one holds the interpreter about 15 ms (bench_db_lexicon_swap).
+SHARD_CHARS = 150_000
 
 
 def origin_of(entry_id: int) -> str:
@@ -130,7 +134,9 @@ def build(version: int, rows: Iterable[dict[str, Any]], categories: dict[str, Ca
         everywhere += [p for p in files.allow if p not in allow]
         for scope, phrases in files.scoped_allow.items():
             scoped.setdefault(scope, []).extend(phrases)
-    lexicon = Lexicon(entries, everywhere, scoped, words_of=files, shard_chars=SHARD_CHARS)
+    large = sum(len(e.term) for e in entries) > ASIDE_CHARS
+    lexicon = Lexicon(entries, everywhere, scoped, words_of=files, shard_chars=SHARD_CHARS,
+                      build=aside.build_aside if large else aside.build_here)
     lexicon.allow_origins = {p: "词库管理" for p in allow}
     if files is not None:
         lexicon.allow_origins = {**files.allow_origins, **lexicon.allow_origins}
