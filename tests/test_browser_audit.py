@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from api_helpers import Api
+from browser_helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +22,7 @@ def drafts(app, token_for) -> list[int]:
 def test_auditor_filters_the_log_and_downloads_it_as_xlsx(live_server: str, browser_page, drafts,
                                                           tmp_path: Path) -> None:
     page = browser_page
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "auditor1")
-    page.fill("#password", "demo-password")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "auditor1")
     page.click("nav >> text=审计日志")
     assert page.locator("h1").first.inner_text() == "审计日志"
 
@@ -49,10 +47,7 @@ def test_auditor_filters_the_log_and_downloads_it_as_xlsx(live_server: str, brow
 
 def test_auditor_runs_the_chain_check_from_the_page(live_server: str, browser_page, drafts) -> None:
     page = browser_page
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "auditor1")
-    page.fill("#password", "demo-password")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "auditor1")
     page.goto(f"{live_server}/audit/")
     page.click("text=校验日志链")
     assert "日志链完整" in page.inner_text("#verify-result")

@@ -6,14 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_helpers import log_in
+from browser_helpers import LAPTOP, PHONE, log_in
 from playwright.sync_api import expect
 from test_pages import TWO_LEVELS, block_ids, make_draft, sign_level
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("REVIEWER_SCREENSHOT_DIR", "/tmp/reviewer-screenshots"))
-WIDTHS = {"desktop": (1366, 768), "phone": (390, 844)}
+WIDTHS = {"desktop": LAPTOP, "phone": PHONE}
 
 
 @pytest.fixture

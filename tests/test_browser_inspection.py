@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from browser_helpers import LAPTOP, shoot
+from browser_helpers import LAPTOP, log_in, shoot
 from inspection_helpers import STALE, quarter_rows, write_history
 
 from reviewer.web.inspections import start_runner
@@ -28,11 +28,7 @@ def test_supervisor_uploads_a_history_waits_for_the_job_and_downloads_the_report
     history = write_history(tmp_path / "第四季度账号历史.csv", quarter_rows())
     page = browser_page
     page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "supervisor1")
-    page.fill("#password", "demo-password")
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(page, live_server, "supervisor1")
     assert page.locator("h1").first.inner_text() == "账号巡检"
     page.click("text=＋ 新建巡检")
     page.set_input_files("#files", str(history))

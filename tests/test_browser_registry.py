@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browser_helpers import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots13")
@@ -14,10 +15,7 @@ SHOTS = Path("/tmp/shots13")
 def test_admin_registers_renames_and_takes_an_account_offline_and_back(live_server: str, browser_page) -> None:
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin1")
-    page.fill("#password", "demo-password")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "admin1")
     page.click("nav >> text=备案台账")
     assert page.locator("h1").first.inner_text() == "备案台账"
 

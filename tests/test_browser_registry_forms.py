@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from browser_helpers import shoot
+from browser_helpers import log_in, shoot
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/registry")
@@ -37,10 +37,7 @@ def unit(page, name: str):
 def test_admin_runs_operators_filings_import_and_unit_moves_in_the_browser(live_server: str, browser_page) -> None:
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin1")
-    page.fill("#password", "demo-password")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "admin1")
     assert page.locator("h1").first.inner_text() == "管理首页"
 
     # 托管单位 with a 资质 about to expire and its rules file, then the account it runs.

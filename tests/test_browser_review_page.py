@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_helpers import log_in
+from browser_helpers import LAPTOP, PHONE, log_in
 from playwright.sync_api import expect
 from sqlalchemy import select
 from test_pages import BLOCK_TEXT, CLEAN_TEXT, ONE_LEVEL, block_ids, make_draft, user
@@ -24,7 +24,7 @@ from reviewer.vocabulary import GATES
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("REVIEWER_SCREENSHOT_DIR", "/tmp/shots/review-page"))
-WIDTHS = {"desktop": (1366, 768), "phone": (390, 844)}
+WIDTHS = {"desktop": LAPTOP, "phone": PHONE}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_helpers import log_in
+from browser_helpers import LAPTOP, PHONE, log_in
 from playwright.sync_api import expect
 from test_pages import CLEAN_TEXT, TWO_LEVELS, make_draft, sign_level
 
@@ -16,7 +16,7 @@ from reviewer.storage import Draft, User
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("REVIEWER_SCREENSHOT_DIR", "/tmp/reviewer-screenshots")) / "worklists"
-WIDTHS = {"desktop": (1366, 768), "phone": (390, 844)}
+WIDTHS = {"desktop": LAPTOP, "phone": PHONE}
 
 
 @pytest.fixture
