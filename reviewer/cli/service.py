@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import replace
+from datetime import time as time_of_day
 from pathlib import Path
 
 import click
@@ -124,8 +125,7 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
             database_error(exc, settings.effective_database_url)
     _warn_if_superuser(settings.effective_database_url)
     _record_engine_changes(settings)
-    _keep_anchors(settings)
-    _sweep_alerts_daily(settings)
+    sweep_at = _sweep_time(settings)
     from waitress import create_server
 
     from reviewer.engine.core import load_engine
@@ -139,6 +139,9 @@ def serve(host: str, port: int, threads: int, demo_mode: bool) -> None:
         server = create_server(app, host=host, port=port, threads=threads, ident="reviewer")
     except OSError as exc:
         fail(f"无法监听 {host}:{port}：{exc.strerror or exc}（端口可能已被占用，可用 --port 指定其他端口）")
+    # Background work starts only once the port is ours: a start that fails leaves nothing running.
+    _keep_anchors(settings)
+    _sweep_alerts_daily(settings, sweep_at)
     from reviewer.web.inspections import start_runner
 
     start_runner(app)  # inspections queued or interrupted before this start run now, in the background
@@ -179,21 +182,27 @@ def _keep_anchors(settings: Settings) -> None:
     threading.Thread(target=daily, name="reviewer-anchors", daemon=True).start()
 
 
-def _sweep_alerts_daily(settings: Settings) -> None:
-    """Raise today's alerts now and every day at ``alert_sweep_at``, in a thread of the service."""
+def _sweep_time(settings: Settings) -> time_of_day | None:
+    """The configured daily sweep time, checked before anything starts (a bad value stops ``serve``)."""
+    from reviewer.alerts.schedule import sweep_time
+    from reviewer.errors import ReviewerError
+
+    try:
+        return sweep_time(settings.alert_sweep_at)
+    except ReviewerError as exc:
+        fail(exc.message)
+
+
+def _sweep_alerts_daily(settings: Settings, at: time_of_day | None) -> None:
+    """Raise today's alerts now and every day at ``at``, in a thread of the service."""
     import threading
     import time
     from datetime import datetime
 
-    from reviewer.alerts.schedule import next_sweep, sweep_now, sweep_time
+    from reviewer.alerts.schedule import next_sweep, sweep_now
     from reviewer.bootstrap import bootstrap
     from reviewer.calendar import BEIJING
-    from reviewer.errors import ReviewerError
 
-    try:
-        at = sweep_time(settings.alert_sweep_at)
-    except ReviewerError as exc:
-        fail(exc.message)
     if at is None:
         return
     services = bootstrap(settings)
