@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.config import Settings
 from reviewer.engine import overlay
 from reviewer.engine.core import Engine
-from reviewer.engine.live import live_engine, paused_collection
+from reviewer.engine.live import background_build, live_engine
 from reviewer.storage import context_of, make_engine, make_session_factory
 from reviewer.storage.lexicon_tables import entry_count, entry_rows, lexicon_version
 
@@ -103,9 +103,11 @@ class DatabaseLexicon:
         try:
             current = self._current
             if current is None or current[0] is not base or current[1] != version:
-                if current is not None and version and entry_count(session) > self.SYNC_ROWS:
-                    # rows read and built in a thread of its own, on its own session; unless a build
-                    # finished while the rows were counted
+                if current is not None and version and (self._building is not None
+                                                        or entry_count(session) > self.SYNC_ROWS):
+                    # rows read and built in a thread of its own, on its own session; a build under
+                    # way reads the newest version when it starts, so a request meanwhile neither
+                    # counts rows nor starts another; unless a build finished while the rows were counted
                     if self._building is None and self._current is current:
                         self._building = threading.Thread(target=self._build_aside, args=(base, version, session.get_bind()),
                                                           daemon=True, name="reviewer-lexicon-overlay")
@@ -125,7 +127,7 @@ class DatabaseLexicon:
     def _build_aside(self, base: Engine, version: int, bind: sqlalchemy.Engine) -> None:
         replaced: list = []
         try:
-            with paused_collection(freeze=True):  # as engine.live does: no collection walks the new overlay
+            with background_build(freeze=True):  # as engine.live does: no collection walks the new overlay
                 with Session(bind) as session:
                     version = lexicon_version(session)
                     rows = entry_rows(session)

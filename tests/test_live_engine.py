@@ -59,3 +59,32 @@ def test_nothing_is_rebuilt_while_the_files_stay_the_same(tmp_path):
     for _ in range(3):
         assert engine() is first
     assert engine.swaps == 0
+
+
+def test_a_background_build_hands_the_interpreter_back_sooner_and_stops_collection():
+    import gc
+    import sys
+
+    from reviewer.engine.live import BUILD_SWITCH_INTERVAL, background_build
+
+    before = sys.getswitchinterval()
+    with background_build(freeze=False):
+        assert sys.getswitchinterval() == min(before, BUILD_SWITCH_INTERVAL)
+        assert not gc.isenabled()
+    assert sys.getswitchinterval() == before and gc.isenabled()
+
+
+def test_overlapping_background_builds_restore_the_interpreter_when_the_last_one_ends():
+    import gc
+    import sys
+
+    from reviewer.engine.live import background_build
+
+    before = sys.getswitchinterval()
+    first = background_build(freeze=False)
+    first.__enter__()
+    with background_build(freeze=False):
+        pass
+    assert sys.getswitchinterval() < before and not gc.isenabled()  # the first build still runs
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before and gc.isenabled()

@@ -20,10 +20,13 @@ import ahocorasick
 log = logging.getLogger(__name__)
 
 #: What the child runs: read (automaton number, words) pieces until the input ends, build one
-#: automaton per number, write each pickled.
+#: automaton per number, write each pickled. It runs at the lowest priority, so the service's
+#: request threads keep both cores of a small machine whenever they want them.
 _CHILD = """
-import pickle, sys
+import os, pickle, sys
 import ahocorasick
+if hasattr(os, "nice"):
+    os.nice(19)
 shards = {}
 while True:
     try:
