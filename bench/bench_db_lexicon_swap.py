@@ -7,7 +7,10 @@ on the next request, in milliseconds), and then imports ``--entries`` terms at o
 the side in a thread). Prints the worst and p99 latency and the longest time no request finished,
 for each phase (the import being stored, built aside, then served), the time the import takes to store and
 until its terms fire, and the resident memory before and after.
-The issue's target: no request blocked more than 50 ms.
+The issue's target: no request blocked more than 50 ms. With 8 clients on two cores a request waits
+for the others even when nothing is swapped (the quiet phase's slowest request takes some 40-60 ms),
+so the last line compares the swap with the quiet phase: the longest time the service finished
+nothing, and how much slower the slowest request was than the slowest quiet one.
 
 Usage: python bench/bench_db_lexicon_swap.py [--entries 100000] [--clients 8] [--seconds 4]
 """
@@ -108,15 +111,20 @@ def main() -> None:
         built = services.review_engine._current[2].overlay
         overlay_size, automata = len(built), len(built.lexicon._automata)
 
-    def phase(lo: float, hi: float) -> str:
-        """Requests that started in [lo, hi], and the longest time in it in which no request finished."""
+    def measured(lo: float, hi: float) -> tuple[int, float, float, float, float]:
+        """Requests that started in [lo, hi]: count, p99 and worst latency (ms), the longest time in it
+        in which no request finished (ms), and where that time began (s into the phase)."""
         done = sorted(s for _, s, began in latencies if lo <= began <= hi)
         points = [lo, *sorted(at for at, _, _ in latencies if lo <= at <= hi), hi]
         gap, at = max((b - a, a) for a, b in zip(points, points[1:], strict=False))
         worst = done[-1] * 1000 if done else float("nan")
         p99 = done[min(len(done) - 1, int(0.99 * len(done)))] * 1000 if done else float("nan")
-        return (f"{len(done):,} requests, p99 {p99:.1f} ms, worst {worst:.1f} ms, longest time with no request "
-                f"finishing {gap * 1000:.0f} ms (from {at - lo:.1f} s of {hi - lo:.1f} s)")
+        return len(done), p99, worst, gap * 1000, at - lo
+
+    def phase(lo: float, hi: float) -> str:
+        count, p99, worst, gap, at = measured(lo, hi)
+        return (f"{count:,} requests, p99 {p99:.1f} ms, worst {worst:.1f} ms, longest time with no request "
+                f"finishing {gap:.0f} ms (from {at:.1f} s of {hi - lo:.1f} s)")
 
     print(f"{args.clients} clients, 2,000-character posts, each request reads the lexicon version")
     print(f"  quiet:            {phase(marks['quiet_start'], marks['one_start'])}")
@@ -129,6 +137,12 @@ def main() -> None:
           f"{marks['import_fires'] - marks['import_stored']:.1f} s later; overlay holds {overlay_size:,} entries "
           f"on {automata} automata")
     print(f"  resident memory: {before_rss:.0f} MB before the import, {rss_mb():.0f} MB after")
+    quiet = measured(marks["quiet_start"], marks["one_start"])
+    swap = measured(marks["import_stored"], marks["import_fires"])
+    print(f"  the swap held the service up for at most {swap[3]:.0f} ms (no request finished; quiet: {quiet[3]:.0f} ms); "
+          f"its slowest request took {swap[2] - quiet[2]:+.0f} ms over the slowest quiet one "
+          f"({swap[2]:.0f} against {quiet[2]:.0f} ms: {args.clients} clients share two cores) "
+          f"-> {'within' if swap[3] <= 50 and swap[2] - quiet[2] <= 50 else 'OVER'} the 50 ms target")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,7 @@ def test_an_import_with_one_bad_line_applies_nothing_and_names_the_line(db):
 def test_an_import_of_one_term_per_line_stores_them_all_at_once(db):
     stored = catalog.apply_import(db, _admin(db), "东关小吃街\n西关夜市\n", category="commercial")
     db.commit()
-    assert [e.term for e in stored] == ["东关小吃街", "西关夜市"]
+    assert stored.count == 2 and [e.term for e in stored.first] == ["东关小吃街", "西关夜市"]
     assert lexicon_version(db) == 1
     assert "西关夜市" in _fires(db, "晚上去西关夜市")
 

@@ -152,7 +152,7 @@ def import_file() -> Any:
         options = {"kind": form["kind"] or "term", "category": form["category"] or None, "unit_id": unit}
         if request.form.get("action") == "apply":
             stored = catalog.apply_import(db(), current_actor(), form["text"], file_name=name, **options)
-            flash(f"已导入 {len(stored)} 条，新的检测立即生效。", "success")
+            flash(f"已导入 {stored.count} 条，新的检测立即生效。", "success")
             return redirect(url_for("lexicons.index"))
         checked = catalog.preview(db(), current_actor(), form["text"], **options)
     except WorkflowError as exc:

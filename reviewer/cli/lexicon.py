@@ -103,7 +103,7 @@ def lexicon_import(path: Path, username: str, kind: str, category: str | None, u
             fail("导入未进行：\n" + "\n".join(f"{path.name}:{n}: {m}" if n else m for n, m in checked.errors))
         stored = catalog.apply_import(session, actor, text, kind=kind, category=category, unit_id=unit_id,
                                       file_name=path.name)
-        message = f"已导入 {len(stored)} 条。"
+        message = f"已导入 {stored.count} 条。"
     click.echo(message)
 
 
