@@ -49,6 +49,12 @@ def fail(code: str, message: str, *, race: bool = False) -> WorkflowError:
 
 #: The same rule as a JSON Schema pattern, for the API's published contract.
 STORABLE_PATTERN = "^[^\\x00\\ud800-\\udfff]*$"
+#: Characters Python's ``str.strip()`` takes away, spelled out: a JSON Schema pattern is read as an
+#: ECMA-262 expression by clients and as a Python one here, and the two disagree on ``\\s``
+#: (Python's holds \\x1c-\\x1f). What counts as blank is what the server strips.
+_BLANKS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+#: A text that is not blank, as a JSON Schema pattern (it holds one character ``strip()`` keeps).
+NOT_BLANK_PATTERN = f"[^{_BLANKS}]"
 
 
 def unstorable_character(text: str) -> str | None:

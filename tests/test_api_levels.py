@@ -82,3 +82,23 @@ def test_queue_drops_a_draft_for_the_reviewer_who_signed_the_lower_level(editor,
     draft_id = editor.submitted_draft()
     r2.approve_level(draft_id, 1, 1)
     assert draft_id not in [d["id"] for d in r2.get("/queue").get_json()]
+
+
+def test_a_note_whose_comment_is_only_blanks_python_strips_is_refused_by_name(editor, r2):
+    draft_id = editor.submitted_draft()
+    gates = {gate: {"decision": "approve"} for gate in GATES}
+    notes = [{"field": "body", "start": 0, "end": 2, "comment": "\x1f\u3000"}]
+    response = r2.post(f"/drafts/{draft_id}/levels", {"version": 1, "level": 1, "gates": gates, "notes": notes})
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "invalid_value", "message": "字段 notes.0.comment 不能为空白。"}
+
+
+def test_the_published_blank_rule_is_what_the_server_strips():
+    import re
+    import sys
+
+    from reviewer.errors import NOT_BLANK_PATTERN
+
+    disagree = [hex(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF
+                and (re.search(NOT_BLANK_PATTERN, chr(c)) is None) != (chr(c).strip() == "")]
+    assert disagree == []

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from reviewer import workflow
-from reviewer.errors import STORABLE_PATTERN, ReviewerError, WorkflowError
+from reviewer.errors import NOT_BLANK_PATTERN, STORABLE_PATTERN, ReviewerError, WorkflowError
 from reviewer.vocabulary import GATES, KINDS
 from reviewer.web import db_session
 from reviewer.web.apiauth import api_error, require_token
@@ -83,7 +83,7 @@ SCHEMAS: dict[str, dict] = {
         "additionalProperties": False,
         # a return tells the author what to change: a comment with some text in it
         "if": {"properties": {"decision": {"const": "reject"}}},
-        "then": {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": "\\S"}}},
+        "then": {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": NOT_BLANK_PATTERN}}},
         "properties": {
             "version": ID,
             "level": {"type": "integer", "minimum": 1, "maximum": 3},
@@ -126,7 +126,8 @@ SCHEMAS: dict[str, dict] = {
             "received_at": {"type": "string", "format": "date-time", "maxLength": 40,
                             "description": "收到时间（RFC 3339；也接受不带时区的 YYYY-MM-DD HH:MM，按北京时间）。"
                                            "晚于现在，或工作日历未收录该年时，返回 409"},
-            "text": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S", "description": "群众留言原文"},
+            "text": {"type": "string", "minLength": 1, "maxLength": 5000, "allOf": [{"pattern": NOT_BLANK_PATTERN}],
+                     "description": "群众留言原文"},
             "contact": {"type": ["string", "null"], "maxLength": 200, "description": "联系方式（可不填）"},
         },
     },
@@ -198,6 +199,8 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if kind == "not":
         together = error.validator_value.get("required", [])
         return "invalid_input", f"字段 {'、'.join(together)} 不能同时给出。"
+    if kind == "pattern" and error.validator_value == NOT_BLANK_PATTERN:
+        return "invalid_value", f"字段 {where} 不能为空白。"
     if kind == "pattern" and error.validator_value == STORABLE:
         return "invalid_characters", f"字段 {where} 含有不能保存的字符（空字符或代理字符）。"
     if kind == "propertyNames":

@@ -5,6 +5,7 @@ after-publishing actions (更正, 撤稿, 双向反馈), kept apart from their r
 from __future__ import annotations
 
 from reviewer import workflow
+from reviewer.errors import NOT_BLANK_PATTERN
 from reviewer.vocabulary import FINDING_FIELDS, GATES, POST_CHECK_ITEM_NAMES
 from reviewer.workflow import MAX_ID
 
@@ -17,7 +18,7 @@ GATE_DECISION = {
     "additionalProperties": False,
     # a returned gate tells the author what to change: a comment with some text in it
     "if": {"properties": {"decision": {"const": "reject"}}},
-    "then": {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": "\\S"}}},
+    "then": {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": NOT_BLANK_PATTERN}}},
     "properties": {
         "decision": {"enum": ["approve", "reject"]},
         "comment": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["comment"], "description": "退回时必填（或在该关划选原文写意见）"},
@@ -47,7 +48,7 @@ LEVEL_SCHEMA = {
                             "properties": {"field": {"enum": list(FINDING_FIELDS)}, "start": {"type": "integer", "minimum": 0},
                                            "end": {"type": "integer", "minimum": 1},
                                            "comment": {"type": "string", "maxLength": TEXT_LIMITS["comment"],
-                                                       "not": {"pattern": "^\\s*$"}},
+                                                       "allOf": [{"pattern": NOT_BLANK_PATTERN}]},
                                            "gate": {"enum": list(GATES), "default": "text"}}}},
     },
 }

@@ -10,7 +10,6 @@ the name, the suggestion the correct titles (several separated by 、).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,18 +22,19 @@ from reviewer.bootstrap import review_engine
 from reviewer.engine import leaders
 from reviewer.engine.lexicon import Category
 from reviewer.engine.normalize import view
-from reviewer.errors import WorkflowError
+from reviewer.errors import WorkflowError, unstorable_character
 from reviewer.storage import LexiconEntry, Unit, User, utcnow
 from reviewer.storage.lexicon_tables import bump_version
 from reviewer.vocabulary import GATE_NAMES, GATES, LEXICON_ENTRY_KIND_NAMES, SEVERITIES, SEVERITY_NAMES
+from reviewer.workflow.validation import labelled_text
 
 #: The fields an entry is written with (the TSV columns, then kind and unit).
 FIELDS = ("term", "category", "gate", "severity", "suggestion", "note", "kind", "unit_id")
 MAX_TERM = 200
 MAX_TEXT = 2000
 LEADER_FAMILY = "leader_title"
-#: A NUL or a lone surrogate: the databases cannot store them.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: The stable codes of a blank, a not-text and a too-long field of an entry.
+FIELD_CODES = ("missing_field", "invalid_field", "field_too_long")
 
 
 class LexiconInputError(WorkflowError):
@@ -73,24 +73,19 @@ def compact_key(term: str, known: Mapping[str, str] | None = None) -> str:
 
 def unstorable(value: str) -> bool:
     """Does the text hold a character no database can store (NUL, a lone surrogate)?"""
-    return _UNSTORABLE.search(value) is not None
+    return unstorable_character(value) is not None
 
 
 def _text(value: Any, name: str, limit: int, *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise LexiconInputError("missing_field", f"请填写{name}。")
-        return None
-    if not isinstance(value, str):
-        raise LexiconInputError("invalid_field", f"{name}必须是文本。")
-    value = value.strip()
-    if unstorable(value):
-        raise LexiconInputError("invalid_characters", f"{name}含有不能保存的字符。")
-    if "\t" in value or "\n" in value:
+    """A field as ``workflow.validation.labelled_text`` checks every typed field, trimmed, on one line."""
+    try:
+        checked = labelled_text(name, value.strip() if isinstance(value, str) else value, limit, required=required,
+                                missing="请填写{label}。", codes=FIELD_CODES)
+    except WorkflowError as exc:
+        raise LexiconInputError(exc.code, exc.message) from None
+    if checked is not None and ("\t" in checked or "\n" in checked):
         raise LexiconInputError("invalid_field", f"{name}不能含有制表符或换行。")
-    if len(value) > limit:
-        raise LexiconInputError("field_too_long", f"{name}过长（{len(value)} 字，上限 {limit} 字）。")
-    return value
+    return checked
 
 
 def clean(fields: Mapping[str, Any], families: dict[str, Category], keys: Mapping[str, str] | None = None) -> dict[str, Any]:
