@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.config import Settings
 from reviewer.engine import overlay
 from reviewer.engine.core import Engine
-from reviewer.engine.live import background_build, live_engine
+from reviewer.engine.live import background_build, live_engine, lower_this_thread
 from reviewer.storage import context_of, make_engine, make_session_factory
 from reviewer.storage.lexicon_tables import entry_count, entry_rows, lexicon_version
 
@@ -73,7 +73,8 @@ class DatabaseLexicon:
     process reaches all of them on their next check. Without a session (a batch job) the last
     engine built is used.
 
-    A large build must stall no request: it runs with garbage collection off, and what it made is
+    A large build must stall no request: its thread runs at the lowest CPU priority
+    (``engine.live.lower_this_thread``) and with garbage collection off, and what it made is
     frozen (``gc.freeze``) before collection resumes, so no full collection walks the new overlay's
     objects; its rows and the replaced overlay are freed a part at a time (``_release``).
     """
@@ -125,6 +126,7 @@ class DatabaseLexicon:
             self._lock.release()
 
     def _build_aside(self, base: Engine, version: int, bind: sqlalchemy.Engine) -> None:
+        lower_this_thread()  # this thread's own: the requests come first
         replaced: list = []
         try:
             with background_build(freeze=True):  # as engine.live does: no collection walks the new overlay

@@ -88,3 +88,27 @@ def test_overlapping_background_builds_restore_the_interpreter_when_the_last_one
     assert sys.getswitchinterval() < before and not gc.isenabled()  # the first build still runs
     first.__exit__(None, None, None)
     assert sys.getswitchinterval() == before and gc.isenabled()
+
+
+def test_a_builder_thread_runs_at_the_lowest_priority_and_leaves_the_others_theirs():
+    import sys
+    import threading
+
+    import pytest
+
+    from reviewer.engine.live import BUILDER_NICENESS, lower_this_thread
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("每个线程各有优先级只在 Linux 上成立 (per-thread priority is Linux only)")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def build() -> None:
+        lower_this_thread()
+        seen["builder"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    builder.join()
+    assert seen["builder"] == BUILDER_NICENESS
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
