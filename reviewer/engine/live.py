@@ -45,7 +45,6 @@ _pauses = [0, False, 0.005]  # threads inside ``background_build``; was collecti
 #: 1 ms, 17-22 ms (bench_db_lexicon_swap), for some 7% less throughput while the build lasts.
 BUILD_SWITCH_INTERVAL = 0.001
 
-
 #: The nice value of a thread that only builds (Linux gives each thread its own).
 BUILDER_NICENESS = 19
 
@@ -77,7 +76,7 @@ def background_build(*, freeze: bool) -> Iterator[None]:
     frees what they leave behind. ``freeze``: what is alive at the end (a new engine or overlay) is
     frozen, so that no later collection walks it either. The switch interval is short
     (``BUILD_SWITCH_INTERVAL``), so the builder hands the interpreter back soon. Several threads
-    may be inside at once: both come back when the last one is done.
+    may be inside at once: collection and the switch interval come back when the last one is done.
     """
     with _pause_lock:
         if _pauses[0] == 0:
