@@ -1,7 +1,7 @@
 """Swapping the lexicon under load: the worst request latency while a 100,000-entry engine is rebuilt.
 
 Eight threads (waitress's model: one process, several threads) review 2,000-character posts in a
-loop through ``engine.live.LiveEngine``, the object the service asks for its engine. After a quiet
+loop through ``engine.live.live_engine``, the object the service asks for its engine. After a quiet
 baseline, a 100,000-entry lexicon file (real words from jieba's dictionary, family ``typo``) is
 written into the deployment's lexicon folder; the next request starts the rebuild off to the side
 and requests go on with the old engine until the new one is swapped in. Prints the worst and p99
@@ -28,8 +28,7 @@ from bench_engine import jieba_words  # noqa: E402
 from corpus import corpus  # noqa: E402
 
 from reviewer.config import load_settings  # noqa: E402
-from reviewer.engine.core import Engine  # noqa: E402
-from reviewer.engine.live import LiveEngine, folder_version  # noqa: E402
+from reviewer.engine.live import live_engine  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -51,7 +50,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         settings = replace(load_settings(), lexicon_dirs=(folder,), classifier_enabled=False)
-        live = LiveEngine(lambda: Engine.from_settings(settings, classifier=False), lambda: folder_version(settings), every=0.2)
+        live = live_engine(settings)  # the service's own: later builds make their automaton in a child process
         live().lexicon.warm_up()
         latencies: list[tuple[float, float]] = []  # (finished at, seconds)
         stop = threading.Event()
