@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.config import Settings
 from reviewer.engine import overlay
 from reviewer.engine.core import Engine
-from reviewer.engine.live import background_build, live_engine, lower_this_thread
+from reviewer.engine.live import background_build, drop_in_slices, live_engine, lower_this_thread
 from reviewer.storage import context_of, make_engine, make_session_factory
 from reviewer.storage.lexicon_tables import entry_count, entry_rows, lexicon_version
 
@@ -160,9 +160,7 @@ def _release(holder: list, *, wait: bool = True, every: float = 0.002, patience:
     """
     item = holder.pop() if holder else None
     if isinstance(item, list):
-        while item:
-            del item[-2000:]
-            time.sleep(0)
+        drop_in_slices(item, pause=0)
         return
     laid = getattr(item, "overlay", None)
     if laid is None:
@@ -177,9 +175,8 @@ def _release(holder: list, *, wait: bool = True, every: float = 0.002, patience:
         return
     while parts:
         part = parts.pop()
-        while isinstance(part, list) and part:
-            del part[-2000:]
-            time.sleep(every)
+        if isinstance(part, list):
+            drop_in_slices(part, pause=every)
         del part
         time.sleep(every)
 

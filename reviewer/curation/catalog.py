@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from reviewer.audit import chain as audit
 from reviewer.bootstrap import review_engine
 from reviewer.curation import entries as entry_admin
-from reviewer.engine.live import background_build
+from reviewer.engine.live import background_build, drop_in_slices
 from reviewer.storage import LexiconEntry, Unit, User
 from reviewer.storage.lexicon_tables import bump_version, entry_dict, store_entries
 from reviewer.vocabulary import LEXICON_SOURCE_NAMES
@@ -169,16 +169,9 @@ def preview(session: Session, actor: User, text: str, *, kind: str = "term", cat
     if not result.entries and not result.errors:
         result.errors.append((0, "文件中没有词条。"))
     result.errors.sort(key=lambda error: error[0])
-    _drop(parsed)
-    _drop(lines)
+    drop_in_slices(parsed)
+    drop_in_slices(lines)
     return result
-
-
-def _drop(items: list) -> None:
-    """Empty a list of 100,000 lines or entries a slice at a time: freed in one go at the end of a
-    function, they would hold the interpreter (and the checks being served) for tens of ms."""
-    while items:
-        del items[-2000:]
 
 
 def _lines(lines: list[str], result: Preview, kind: str, category: str | None) -> list[tuple[int, dict[str, Any]]] | None:
@@ -245,11 +238,11 @@ def apply_import(session: Session, actor: User, text: str, *, kind: str = "term"
             where = f"第 {number} 行：" if number else ""
             raise entry_admin.LexiconInputError("import_invalid", f"导入未进行，{len(checked.errors)} 处错误。{where}{message}")
         values = [values for _, values in checked.entries]
-        _drop(checked.entries)
+        drop_in_slices(checked.entries)
         stored = store_entries(session, values, actor.username)
-        _drop(values)
+        drop_in_slices(values)
         result = Imported(len(stored), [row.id for row in stored], stored[:AUDITED_ROWS])
-        _drop(stored)
+        drop_in_slices(stored)
         version = bump_version(session)
         audit.record(session, "lexicon.import", actor_id=actor.id, actor_name=actor.username, unit_id=unit_id,
                      details={"file": file_name, "lines": result.count, "before": None,

@@ -173,7 +173,6 @@ class Classifier:
         #: optional jieba word block (absent in models trained on character n-grams alone)
         self.words = state.get("words")
         self.word_idf: np.ndarray | None = state.get("word_idf")
-        self._n_chars = len(self.counter.vocabulary_)
         self.coef: np.ndarray = state["coef"]
         self.intercept: np.ndarray = state["intercept"]
         self.classes: tuple[str, ...] = tuple(state["classes"])
@@ -355,10 +354,10 @@ class Classifier:
         pushes = []
         for i in np.flatnonzero(push > 0):
             col = int(cols[i])
-            if col < self._n_chars:
+            if col < self._features.n_chars:
                 pushes.append((decode(int(self.counter.vocabulary_[col])), False, float(push[i])))
             else:
-                pushes.append((self.words.words_[col - self._n_chars], True, float(push[i])))
+                pushes.append((self.words.words_[col - self._features.n_chars], True, float(push[i])))
         return whole_word_phrases(text, folded, pushes, k)
 
 

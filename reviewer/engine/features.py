@@ -3,7 +3,8 @@
 Each block has its own counter (``chargrams.CharGramCounter``, ``wordgrams.DictWordCounter``),
 used in training. At review time the per-call cost of numpy, not the arithmetic, is what a
 document of a few hundred characters pays for, so the text is folded once and both blocks' hits
-(the n-grams from a hash table, the words from one Aho-Corasick scan) are counted with one sort.
+(the n-grams by ``searchsorted`` in their vocabulary, the words from one Aho-Corasick scan) are
+counted with one ``numpy.unique``.
 The counts are the ones the two counters give (``tests/test_features.py`` checks it on real texts).
 """
 
@@ -13,7 +14,7 @@ import math
 
 import numpy as np
 
-from reviewer.engine.chargrams import CharGramCounter, fold_points, tally
+from reviewer.engine.chargrams import CharGramCounter, fold_points
 
 
 class Features:
@@ -29,17 +30,13 @@ class Features:
         """Build the lookup tables now (a fraction of a second) rather than for the first text reviewed."""
         self.count("", "")
 
-    @property
-    def n_columns(self) -> int:
-        return self.n_chars + (len(self.words.words_) if self.words is not None else 0)
-
     def count(self, text: str, mark: str) -> tuple[np.ndarray, np.ndarray]:
         """Ascending columns and counts; the n-grams are counted in ``mark + text``, the words in ``text``."""
         points = fold_points(mark + text)
         hits = self.counter.hits(points)
         if self.words is not None:
             hits = np.concatenate((hits, self.words.hits(points[len(mark):]) + self.n_chars))
-        return tally(hits)
+        return np.unique(hits, return_counts=True)
 
     def vector(self, text: str, mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Columns, sublinear-tf IDF weights l2-normalised per block as TfidfTransformer computes them,

@@ -272,21 +272,16 @@ class Lexicon:
 
 def drop_nested(findings: list[Finding]) -> list[Finding]:
     """The findings of several automata (the files' lexicon, the database's) as one automaton would
-    report them: where one lies inside a longer one of the same family, only the longer is kept;
-    of two with the same span and family, the first. The rest keep their order."""
+    report them (``_drop_nested``, the rule within one): where one lies inside a longer one of the
+    same family, only the longer is kept; of two with the same span and family, the first. The
+    rest keep their order."""
     if len(findings) < 2:
         return findings
-    order = sorted(range(len(findings)), key=lambda i: (findings[i].category, findings[i].start, -findings[i].end))
-    kept = []
-    family, reach = None, -1
-    for i in order:
-        found = findings[i]
-        if found.category != family:
-            family, reach = found.category, -1
-        if found.end > reach:
-            kept.append(i)
-            reach = found.end
-    return findings if len(kept) == len(findings) else [findings[i] for i in sorted(kept)]
+    _, families = np.unique([f.category for f in findings], return_inverse=True)
+    starts = np.array([f.start for f in findings], dtype=np.int64)
+    ends = np.array([f.end for f in findings], dtype=np.int64)
+    kept, _, _ = _drop_nested(families.astype(np.int64), np.arange(len(findings)), starts, ends, int(ends.max()))
+    return findings if len(kept) == len(findings) else [findings[i] for i in sorted(kept.tolist())]
 
 
 def _in_scope(scope: np.ndarray, codes: np.ndarray) -> np.ndarray:

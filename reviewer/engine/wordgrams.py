@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from reviewer.engine.chargrams import count_matrix, fold_points, normalize, tally
+from reviewer.engine.chargrams import count_matrix, fold_points, normalize
 
 _WORDLIKE = re.compile(r"[^\W_]")
 
@@ -86,7 +86,7 @@ class WordCounter(TransformerMixin, BaseEstimator):
 
     def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Column indices (ascending) and counts of the vocabulary words in one document."""
-        return tally(self.hits(fold_points(text)))
+        return np.unique(self.hits(fold_points(text)), return_counts=True)
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
         return count_matrix([self.lookup(doc) for doc in docs], len(self.words_))
@@ -173,7 +173,3 @@ class DictWordCounter(WordCounter):
         # (end, word id) pairs flattened in C: no Python code runs per occurrence
         found = chain.from_iterable(self.matcher().iter(points.tobytes().decode("utf-32-le")))
         return np.fromiter(found, dtype=np.int64)[1::2]
-
-    def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices (ascending) and counts of the vocabulary words in one document."""
-        return tally(self.hits(fold_points(text)))

@@ -143,8 +143,6 @@ def entry_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(LexiconEntry).where(LexiconEntry.enabled.is_(True))) or 0
 
 
-
-
 def entry_rows(session: Session) -> list[Mapping[str, Any]]:
     """Every enabled database entry as a mapping of plain values, what the engine's overlay is built from."""
     columns = (LexiconEntry.id, LexiconEntry.kind, LexiconEntry.family, LexiconEntry.key, LexiconEntry.term,
