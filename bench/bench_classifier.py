@@ -1,11 +1,12 @@
 """Throughput of the classifier on realistic posts, against raw pyahocorasick on the same text.
 
 Posts of 300-1000 characters are assembled from the clean posts of our corpus (about 5 MB in
-all). Prints MB/s (UTF-8 bytes) for: the character n-gram lookup alone, both feature blocks
-counted (``Features.count``: n-grams and corpus words, the part ``assess`` spends most on),
+all). Prints MB/s (UTF-8 bytes) for: the classifier's keys found by its own walk over the
+compact view, every feature column counted (``Vocabulary.hits``: the walk, the kind, the marks),
 ``assess`` without and with an account duty, and a pyahocorasick scan with 2,000 corpus words;
-then the ratios; last ``review()`` without and with the classifier (best of three alternating
-passes), whose difference is what the classifier costs inside the engine, caches shared.
+then the ratios; last ``review()`` with the classifier, and without it on an engine whose
+lexicon carries no classifier keys (best of three alternating passes): the difference is what
+the classifier costs inside the engine, its keys riding on the lexicon's walk.
 The duty run passes each post's own department, as an account would.
 
     python bench/bench_classifier.py [--mb 5]
@@ -17,14 +18,14 @@ import argparse
 import json
 import random
 import time
-from dataclasses import replace
 from importlib import resources
 
 import ahocorasick
 
 from reviewer.config import load_settings
-from reviewer.engine.classifier import KIND_MARK, load_default
+from reviewer.engine.classifier import load_default
 from reviewer.engine.core import Engine
+from reviewer.engine.normalize import view
 
 
 def posts(megabytes: float, seed: int = 7) -> list[tuple[str, str]]:
@@ -78,16 +79,17 @@ def main() -> None:
         automaton.add_word(doc[at:at + rng.randint(2, 4)], i)
     automaton.make_automaton()
 
-    model.words.lookup(docs[0])  # the word automaton is built on first use: not part of the rate
+    model.vocabulary.scan(docs[0])  # the key automaton is built on first use: not part of the rate
     aho = rate("pyahocorasick iter (2,000 words)", docs, nbytes, lambda d: sum(1 for _ in automaton.iter(d)))
-    rate("feature lookup only", docs, nbytes, lambda d: model.counter.lookup(d))
-    rate("both feature blocks counted", docs, nbytes, lambda d: model._features.count(d, KIND_MARK["post"]))
+    rate("keys, own walk of the compact view", docs, nbytes, lambda d: model.vocabulary.scan(view(d, "compact").text))
+    rate("every column counted", docs, nbytes, lambda d: model.vocabulary.hits(d, "post"))
     plain = rate("assess(post)", docs, nbytes, lambda d: model.assess(d, "post"))
     duty = rate("assess(post, own department)", docs, nbytes, lambda d: model.assess(d, "post", duty_of[d]))
     print(f"assess / aho-corasick: {plain / aho:.1%} (with duty {duty / aho:.1%})")
 
     engine = Engine.from_settings(load_settings(), classifier=True)
-    engines = {"review() without classifier": replace(engine, classifier=None), "review() with classifier": engine}
+    alone = Engine.from_settings(load_settings(), classifier=False)
+    engines = {"review() without classifier": alone, "review() with classifier": engine}
     best = dict.fromkeys(engines, float("inf"))
     for _ in range(3):
         for label, e in engines.items():

@@ -10,7 +10,8 @@ prints, in one run on one machine (compare the ratios, not the absolute figures)
   lexicon      our lexicon pass: compact view (normalization + offset map), matching, allow list,
                word boundaries, mapping every match back to the original text
   review       the full ``review()`` without the classifier (lexicon + pattern rules + verdict)
-  review+clf   the full ``review()`` with the classifier, when a trained model is present
+  review+clf   the full ``review()`` with the classifier, when a trained model is present: its keys
+               ride on the lexicon's automaton, as the service builds it (one walk for both)
   review/cold  ``review()`` without the classifier, the jieba block caches emptied before every
                post: no block is remembered from one post to the next (unique traffic)
   review/nochk ``review()`` without the classifier and with no word-boundary check (jieba's cost)
@@ -78,15 +79,16 @@ def best_of(repeat: int, fn, before=None) -> float:
     return min(times)
 
 
-def load_lexicon(folder: Path, checks: bool) -> Lexicon:
-    """The shipped lexicon plus the bench folder, with the boundary check table on or off."""
+def load_lexicon(folder: Path, checks: bool, features: tuple[str, ...] = ()) -> Lexicon:
+    """The shipped lexicon plus the bench folder, with the boundary check table on or off (and the
+    classifier's keys on its automaton, as ``Engine.from_settings`` builds it)."""
     saved = dict(words.BOUNDARY_CHECK)
     if checks:
         words.BOUNDARY_CHECK[FAMILY] = words.BOUNDARY_CHECK["commercial"]
     else:
         words.BOUNDARY_CHECK.clear()
     try:
-        return Lexicon.load([folder])  # the table is read while the automaton is built
+        return Lexicon.load([folder], features=features)  # the table is read while the automaton is built
     finally:
         words.BOUNDARY_CHECK.clear()
         words.BOUNDARY_CHECK.update(saved)
@@ -104,8 +106,9 @@ def measure(size: int, filler: list[str], posts: list[str], compact: list[str], 
         lexicon.warm_up()
         loading = time.perf_counter() - started
         unchecked = load_lexicon(folder, checks=False)
+        shared = load_lexicon(folder, checks=True, features=classifier.scan_keys) if classifier is not None else lexicon
     engine = Engine(settings, lexicon, categories)
-    engine_clf = Engine(settings, lexicon, categories, classifier)
+    engine_clf = Engine(settings, shared, categories, classifier)
     engine_nochk = Engine(settings, unchecked, categories)
     segmenter = lexicon.segmenter
     terms = sorted({e.term for e in lexicon.entries})

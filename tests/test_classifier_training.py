@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from click.testing import CliRunner
 
 from reviewer.cli import main
-from reviewer.engine.classifier import KIND_MARK, LABELS, Classifier, CorpusError, ModelError, sha256_file
+from reviewer.engine.classifier import LABELS, Classifier, CorpusError, ModelError, sha256_file
 from reviewer.engine.training import fit, load_corpus, read_jsonl
 
 pytestmark = pytest.mark.slow
@@ -36,10 +36,11 @@ def small_rows(per_cell: int = 8) -> list[dict]:
 
 
 def features(model: Classifier, texts: list[str], kinds: list[str]) -> sp.csr_matrix:
-    """The feature matrix as scikit-learn computes it: char n-gram block, then jieba word block."""
-    tfidf, word_tfidf = model.metadata["_sklearn"][:2]
-    x = tfidf.transform(model.counter.transform([KIND_MARK[k] + t for t, k in zip(texts, kinds, strict=True)]))
-    return sp.hstack([x, word_tfidf.transform(model.words.transform(list(texts)))]).tocsr()
+    """The feature matrix as scikit-learn computes it: each block's TfidfTransformer on its counts."""
+    blocks = model.metadata["_sklearn"][0]
+    counts = model.vocabulary.count_matrix(texts, kinds)
+    return sp.hstack([t.transform(counts[:, cols])
+                      for t, cols in zip(blocks, model.vocabulary.blocks(), strict=True)]).tocsr()
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -78,7 +79,7 @@ def test_metadata_records_hashes_versions_thresholds_and_scores(trained: dict) -
     assert meta["test"] is None
     writers = {path.stem.removeprefix("corpus_") for path in CORPUS.glob("corpus_*.jsonl")}
     assert set(meta["cv_by_group"]) == set(meta["split"]["groups"]) == writers
-    assert meta["features"]["jieba_words"] is True
+    assert meta["features"]["word_vocabulary"] > 0 and meta["features"]["marks"] > 0
 
 
 def test_same_corpus_and_seed_give_the_same_model(trained: dict, tmp_path: Path) -> None:
@@ -104,8 +105,7 @@ def test_model_without_metadata_is_refused(trained: dict, tmp_path: Path) -> Non
 
 def test_fast_scoring_matches_scikit_learn() -> None:
     model = fit(small_rows(per_cell=3))
-    _, _, svc, topic = model.metadata["_sklearn"]
-    assert model.words is not None
+    _, svc, topic = model.metadata["_sklearn"]
     for text, kind in (("宝宝们～今天也要乖乖交税哦", "post"), ("请自行查询，别问了。", "reply"),
                        ("ＡＢＣ全角字母与半角abc", "post"), ("本店全场八折，满100元减20元", "post")):
         x = features(model, [text], [kind])

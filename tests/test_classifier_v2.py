@@ -28,7 +28,8 @@ def test_labels_and_judged_defaults_agree_with_the_settings() -> None:
 
 def test_committed_model_was_trained_on_v2_with_words_and_writer_groups(model: Classifier) -> None:
     meta = model.metadata
-    assert meta["features"]["jieba_words"] is True and meta["features"]["jieba_hmm"] is False
+    assert meta["features"]["word_vocabulary"] > 10_000 and meta["features"]["marks"] > 0
+    assert "shared with the lexicon" in meta["features"]["counting"]
     assert sorted(meta["split"]["groups"], key=lambda g: int(g[1:])) == [f"c{n}" for n in range(1, 11)]
     assert meta["corpus_size"] >= 20_000 and meta["features"]["word_min_chars"] == 2
     assert meta["split"]["cv_folds"] == 5

@@ -1,7 +1,7 @@
 """The tone-and-topic classifier: advertising, off-topic posts, over-entertaining posts, rude replies.
 
 These problems are a topic or a tone, not a word, so no lexicon finds them all. A linear
-model over character 1-2 grams and jieba words scores each text; an account's duty (its department) steers the
+model over character 1-2 grams, jieba words and punctuation marks (``features.py``) scores each text; an account's duty (its department) steers the
 off-topic judgement through a second linear model that names the department a text belongs to.
 Loading with the hash check and the explanations live here; training and evaluation live in
 ``training``, which writes the metadata this module checks.
@@ -22,8 +22,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from reviewer.engine.chargrams import CharGramCounter, decode, normalize
-from reviewer.engine.features import Features
+from reviewer.engine.chargrams import normalize
+from reviewer.engine.features import Features, Vocabulary
 from reviewer.engine.findings import Finding
 from reviewer.engine.wordgrams import whole_word_phrases
 from reviewer.errors import ReviewerError
@@ -52,18 +52,13 @@ LABEL_TEXT: dict[str, dict[str, str]] = {
         "suggestion": "请礼貌回应诉求：说明办理结果或依据；不属本单位职责的，写明承办部门和联系渠道，并告知已转办。",
     },
 }
-#: n-gram markers prepended to the text so one model can tell posts from replies
-KIND_MARK: dict[str, str] = {"post": "\ue000", "reply": "\ue001"}
 TEST_GROUPS: tuple[str, ...] = ("p5",)
 FEEDBACK_GROUP = "feedback"
 FEEDBACK_WEIGHT = 3.0
 #: reviewer decision -> the label the text gets (None: the label the reviewer gave)
 DECISION_LABEL: dict[str, str | None] = {"confirmed": None, "missed": None, "false_alarm": "ok"}
 CV_FOLDS = 5
-#: jieba word unigrams beside the character n-grams (chosen by leave-one-writer-out CV): False for
-#: none, True for jieba's cut (HMM off), "dict" for the corpus's jieba words scanned with Aho-Corasick
-WORD_FEATURES: bool | str = "dict"
-#: the shortest jieba word kept as a feature (chosen by the same CV; see models/README.md)
+#: the shortest jieba word kept as a feature (chosen by leave-one-writer-out CV; see models/README.md)
 WORD_MIN_CHARS = 2
 #: the share of clean cross-validation examples a label's threshold may flag
 MAX_FALSE_ALARMS = 0.01
@@ -71,7 +66,6 @@ MAX_FALSE_ALARMS = 0.01
 MIN_LETTERS = 5
 THRESHOLD_GRID = np.round(np.arange(0.20, 0.951, 0.01), 2)
 #: chosen by grouped cross-validation (see models/README.md)
-NGRAM_MAX = 2
 REGULARIZATION_C = 1.0
 TOPIC_C = 1.0
 MODEL_NAME = "classifier.joblib"
@@ -168,11 +162,12 @@ class Classifier:
     """
 
     def __init__(self, state: dict, metadata: dict | None = None):
-        self.counter: CharGramCounter = state["counter"]
+        if "vocabulary" not in state:
+            raise ModelError("模型文件是旧版特征格式（字符 n 元组与词表分开计数），请用 reviewer train 重新训练")
+        self.vocabulary: Vocabulary = state["vocabulary"]
+        #: what the lexicon's automaton must carry for the one shared walk (``Lexicon(features=...)``)
+        self.scan_keys: tuple[str, ...] = self.vocabulary.keys
         self.idf: np.ndarray = state["idf"]
-        #: optional jieba word block (absent in models trained on character n-grams alone)
-        self.words = state.get("words")
-        self.word_idf: np.ndarray | None = state.get("word_idf")
         self.coef: np.ndarray = state["coef"]
         self.intercept: np.ndarray = state["intercept"]
         self.classes: tuple[str, ...] = tuple(state["classes"])
@@ -189,8 +184,7 @@ class Classifier:
         self._platt = self.platt.tolist()
         self._duty_platt = self.duty_platt.tolist()
         # one contiguous row per feature (its IDF and class weights; its topic weights): cheap sparse dot products
-        idf = self.idf if self.words is None else np.concatenate((self.idf, self.word_idf))
-        self._features = Features(self.counter, self.words, np.column_stack((idf, self.coef.T)))
+        self._features = Features(self.vocabulary, np.column_stack((self.idf, self.coef.T)))
         self._topic_coef_t = np.ascontiguousarray(self.topic_coef.T)
         self._splits: dict[str | None, tuple[np.ndarray, np.ndarray] | None] = {}
 
@@ -222,28 +216,31 @@ class Classifier:
             )
         try:
             model = cls(joblib.load(path), metadata)
+        except ModelError:
+            raise
         except Exception as exc:
             raise ModelError(f"模型文件无法读取：{path.name}（{type(exc).__name__}）") from exc
         model._features.warm_up()
         return model
 
     def _vector(self, text: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """Sublinear-tf IDF weights, l2-normalised, exactly as TfidfTransformer computes them.
+        """Sublinear-tf IDF weights, l2-normalised per block, exactly as training computes them.
 
-        Columns come out ascending, character n-grams first, as the two counters give them.
+        Columns come out ascending: grams, then words, then marks.
         """
         cols, weights, _ = self._weighted(text, kind)
         return cols, weights
 
-    def _weighted(self, text: str, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _weighted(self, text: str, kind: str, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`_vector` plus the columns' IDF and class weights (``Features.vector``)."""
-        if kind not in KIND_MARK:
+        if kind not in KINDS:
             raise ValueError(f"未知的文本类型：{kind!r}（应为 {'、'.join(KINDS)}）")
-        return self._features.vector(text, KIND_MARK[kind])
+        return self._features.vector(text, kind, found)
 
-    def margins(self, text: str, kind: str = "post", duty: str | None = None) -> Margins:
-        """Decision values before calibration (what Platt scaling is fitted on)."""
-        cols, w, rows = self._weighted(text, kind)
+    def margins(self, text: str, kind: str = "post", duty: str | None = None, found: np.ndarray | None = None) -> Margins:
+        """Decision values before calibration (what Platt scaling is fitted on). ``found``: the
+        classifier keys the lexicon's walk found in this text (``Lexicon.features_found``)."""
+        cols, w, rows = self._weighted(text, kind, found)
         margins = w @ rows[:, 1:] + self.intercept
         split = self._topic_split(duty) if kind == "post" else None
         if split is None:
@@ -285,9 +282,9 @@ class Classifier:
             probs["off_topic"] = max(text_p, duty_p)
         return Scored(probs, m.duty_topic, duty_p, text_p)
 
-    def score(self, text: str, kind: str = "post", duty: str | None = None) -> Scored:
+    def score(self, text: str, kind: str = "post", duty: str | None = None, found: np.ndarray | None = None) -> Scored:
         """All label probabilities; off_topic also reflects a mismatch with the account's duty."""
-        return self.calibrate(self.margins(text, kind, duty))
+        return self.calibrate(self.margins(text, kind, duty, found))
 
     def assess(
         self,
@@ -295,12 +292,14 @@ class Classifier:
         kind: str = "post",
         duty: str | None = None,
         judged: tuple[str, ...] = DEFAULT_JUDGED["post"],
+        found: np.ndarray | None = None,
     ) -> tuple[dict[str, float], list[Finding]]:
-        """Return ({label: p for every label}, findings for the judged labels)."""
+        """Return ({label: p for every label}, findings for the judged labels). ``found``: the
+        classifier keys the lexicon's walk found in ``text`` (walked here when None)."""
         unknown = [label for label in judged if label not in LABELS]
         if unknown:
             raise ValueError(f"未知的分类标签：{'、'.join(unknown)}")
-        scored = self.score(text, kind, duty)
+        scored = self.score(text, kind, duty, found)
         crossed = [label for label in judged if scored.probs[label] >= self.thresholds.get(label, 0.5)]
         if not crossed or not _has_evidence(text):
             return scored.probs, []
@@ -353,11 +352,9 @@ class Classifier:
             folded = text
         pushes = []
         for i in np.flatnonzero(push > 0):
-            col = int(cols[i])
-            if col < self._features.n_chars:
-                pushes.append((decode(int(self.counter.vocabulary_[col])), False, float(push[i])))
-            else:
-                pushes.append((self.words.words_[col - self._features.n_chars], True, float(push[i])))
+            name, is_word = self.vocabulary.name(int(cols[i]))
+            if name:
+                pushes.append((name, is_word, float(push[i])))
         return whole_word_phrases(text, folded, pushes, k)
 
 

@@ -4,6 +4,9 @@
                                   ├► pattern rules (patterns.py) ────┼► findings ─► verdict
                                   └► classifier (classifier.py) ─────┘
 
+The classifier's grams and words are keys of the lexicon's automaton (``features.py``), so the one
+walk over the compact view serves both.
+
 Gates and severities come from the rule families in ``lexicons/categories.tsv`` unless a lexicon
 entry overrides them; the verdict is the worst severity found.
 """
@@ -47,11 +50,13 @@ class Engine:
         ``aside_build``: the automaton is built in a child process (``engine.aside``), for a rebuild
         while the service runs."""
         settings = settings or load_settings()
-        lexicon = Lexicon.load(settings.lexicon_dirs, units=settings.unit_lexicon_dir,
-                               build=aside.build_aside if aside_build else aside.build_here)
         model = None
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)
+        # the classifier's grams and words ride on the lexicon's automaton: one walk finds both
+        lexicon = Lexicon.load(settings.lexicon_dirs, units=settings.unit_lexicon_dir,
+                               build=aside.build_aside if aside_build else aside.build_here,
+                               features=model.scan_keys if model is not None else ())
         return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model, leaders.load(settings.lexicon_dirs))
 
     @property
@@ -95,7 +100,8 @@ class Engine:
         if not text.strip():
             return Report("pass", [], {})
         views = all_views(text)
-        findings = self.lexicon.match(text, views["compact"], views["plain"], units)
+        flat = self.lexicon.scan(views["compact"].text)
+        findings = self.lexicon.match(text, views["compact"], views["plain"], units, flat)
         if self.overlay is not None:
             findings = self.overlay.apply(findings, text, views, units, self.categories)
         findings.extend(patterns.match(text, views, self.categories, self._context))
@@ -105,7 +111,9 @@ class Engine:
         labels: dict[str, float] = {}
         if classify and self.classifier is not None:
             judged = tuple(self.settings.classifier_labels.get(kind, ()))
-            labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged)
+            shared = bool(self.lexicon.features) and self.lexicon.features is getattr(self.classifier, "scan_keys", None)
+            found = self.lexicon.features_found(flat) if shared else None  # else the classifier walks the text itself
+            labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged, found=found)
             findings.extend(self._with_family_defaults(more))
         findings = _dedupe(findings)
         return Report(verdict(findings), findings, labels)

@@ -1,52 +1,173 @@
-"""The classifier's two feature blocks counted in one pass: character n-grams and corpus words.
+"""The classifier's features, found by the lexicon's own automaton: one walk over the text for both.
 
-Each block has its own counter (``chargrams.CharGramCounter``, ``wordgrams.DictWordCounter``),
-used in training. At review time the per-call cost of numpy, not the arithmetic, is what a
-document of a few hundred characters pays for, so the text is folded once and both blocks' hits
-(the n-grams by ``searchsorted`` in their vocabulary, the words from one Aho-Corasick scan) are
-counted with one ``numpy.unique``.
-The counts are the ones the two counters give (``tests/test_features.py`` checks it on real texts).
+Three blocks, each weighted as scikit-learn's ``TfidfTransformer(sublinear_tf=True)`` weights it
+and l2-normalised on its own:
+
+- **grams**: every character 1–2 gram of the compact view (``normalize.view(text, "compact")``,
+  the view lexicon terms are matched in), and one column for the kind of text (post or reply);
+- **words**: the training corpus's jieba words of two or more characters, wherever they occur in
+  the compact view (overlaps included);
+- **marks**: the 1–2 grams of the folded text that hold a character the compact view leaves out
+  (punctuation, symbols, emoji, spaces): 「！！」「～」「😂」 carry a register that the compact view drops.
+
+Grams and words are the keys of one Aho-Corasick automaton (a two-character word is a key with
+two columns). In review these keys ride on the lexicon's automaton (``Lexicon(features=...)``):
+the text is walked once, and the classifier is handed the keys found (``found``). Without that
+(training, evaluation, a sentence re-scored for an explanation) ``Vocabulary.scan`` walks the
+compact view with an automaton of the keys alone, which finds exactly the same keys. The marks
+are few (a tenth of the characters of a post) and are looked up with ``numpy.searchsorted``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
+import scipy.sparse as sp
 
-from reviewer.engine.chargrams import CharGramCounter, fold_points
+from reviewer.engine.chargrams import decode, fold_points, point_codes
+from reviewer.engine.normalize import gap_table, view
+
+#: the kinds of text, each with a column in the gram block
+KINDS: tuple[str, ...] = ("post", "reply")
+
+
+class Vocabulary:
+    """The columns of the three blocks, and the automaton keys that find the grams and words.
+
+    Keys come in three runs: grams that are also words (``n_both``), other grams, words that are
+    no gram. A gram key's column is its index; the kind columns follow the grams (``n_grams``
+    columns in all); then the words' columns, in key order; then the marks'. A hit's columns are
+    so worked out with arithmetic on the key indices, with no table to look them up in.
+    """
+
+    def __init__(self, keys: Sequence[str], n_both: int, n_gram_keys: int, marks: np.ndarray):
+        self.keys = tuple(keys)
+        self.n_both = n_both
+        self.n_gram_keys = n_gram_keys
+        self.n_grams = n_gram_keys + len(KINDS)
+        self.n_words = n_both + len(self.keys) - n_gram_keys
+        self.marks = marks  # sorted uint64 codes (chargrams' packing) of the mark grams
+        self.n_cols = self.n_grams + self.n_words + len(marks)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], words: Sequence[Sequence[str]], min_df: int = 2, min_chars: int = 2) -> Vocabulary:
+        """The grams, words (``words[i]``: the jieba words of ``texts[i]``) and marks of at least
+        ``min_df`` texts; words shorter than ``min_chars`` are counted by the grams already."""
+        grams, marks = [], []
+        for text in texts:
+            compact = view(text, "compact").codes
+            grams.append(np.unique(point_codes(compact, 2)) if len(compact) else np.zeros(0, np.uint64))
+            marks.append(np.unique(mark_codes(fold_points(text))))
+        gram_codes, gram_df = np.unique(np.concatenate(grams), return_counts=True)
+        mark_codes_, mark_df = np.unique(np.concatenate(marks), return_counts=True)
+        df: dict[str, int] = {}
+        for found in words:
+            for w in set(found):
+                df[w] = df.get(w, 0) + 1
+        kept_words = {w for w, n in df.items() if n >= min_df and len(w) >= min_chars and view(w, "compact").text == w}
+        kept_grams = {decode(int(c)) for c in gram_codes[gram_df >= min_df]}
+        both = sorted(kept_grams & kept_words)
+        keys = both + sorted(kept_grams - kept_words) + sorted(kept_words - kept_grams)
+        return cls(keys, len(both), len(kept_grams), mark_codes_[mark_df >= min_df])
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_automaton"}
+
+    def automaton(self):  # -> ahocorasick.Automaton
+        """The keys alone on one automaton, built on first use (never pickled with the model)."""
+        automaton = self.__dict__.get("_automaton")
+        if automaton is None:
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for k, key in enumerate(self.keys):
+                automaton.add_word(key, k)
+            automaton.make_automaton()
+            self._automaton = automaton
+        return automaton
+
+    def scan(self, compact: str) -> np.ndarray:
+        """The key of every gram and word occurrence in a compact text, as the lexicon's walk finds them."""
+        if not compact:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromiter(chain.from_iterable(self.automaton().iter(compact)), dtype=np.int64)[1::2]
+
+    def hits(self, text: str, kind: str, found: np.ndarray | None = None) -> np.ndarray:
+        """The column of every feature occurrence (unordered): the grams and words of ``found``
+        (the keys a walk over the compact view found; walked here when None), the kind, the marks."""
+        if found is None:
+            found = self.scan(view(text, "compact").text)
+        grams, both = self.n_gram_keys, self.n_both
+        parts = [found[found < grams], found[found < both] + self.n_grams,
+                 found[found >= grams] + (self.n_grams + both - grams),
+                 np.array([grams + KINDS.index(kind)], dtype=np.int64)]
+        codes = mark_codes(fold_points(text))
+        if len(codes) and len(self.marks):
+            pos = np.searchsorted(self.marks, codes)
+            pos[pos >= len(self.marks)] = 0
+            parts.append(pos[self.marks[pos] == codes] + (self.n_grams + self.n_words))
+        return np.concatenate(parts)
+
+    def count_matrix(self, texts: Sequence[str], kinds: Sequence[str]) -> sp.csr_matrix:
+        """Counts of every column in each text (what training fits on)."""
+        rows = [np.unique(self.hits(t, k), return_counts=True) for t, k in zip(texts, kinds, strict=True)]
+        indptr = np.cumsum([0] + [len(c) for c, _ in rows])
+        data = np.concatenate([n for _, n in rows]).astype(np.float64) if rows else np.zeros(0)
+        cols = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+        return sp.csr_matrix((data, cols, indptr), shape=(len(rows), self.n_cols))
+
+    def blocks(self) -> list[slice]:
+        """The column ranges of the grams, the words and the marks."""
+        words_end = self.n_grams + self.n_words
+        return [slice(0, self.n_grams), slice(self.n_grams, words_end), slice(words_end, self.n_cols)]
+
+    def name(self, col: int) -> tuple[str, bool]:
+        """What a column counts, and whether it is a word (for explanations); a kind column is ''."""
+        if col < self.n_gram_keys:
+            return self.keys[col], False
+        if col < self.n_grams:
+            return "", False
+        if col < self.n_grams + self.n_words:
+            at = col - self.n_grams
+            return self.keys[at if at < self.n_both else at - self.n_both + self.n_gram_keys], True
+        return decode(int(self.marks[col - self.n_grams - self.n_words])), False
+
+
+def mark_codes(points: np.ndarray) -> np.ndarray:
+    """The packed 1–2 grams of folded code points that hold a character the compact view leaves out."""
+    if not len(points):
+        return np.zeros(0, dtype=np.uint64)
+    gap = gap_table()[points]
+    if not gap.any():
+        return np.zeros(0, dtype=np.uint64)
+    wide = points.astype(np.uint64)
+    pairs = (wide[:-1] << np.uint64(21)) | wide[1:]
+    return np.concatenate((wide[gap], pairs[gap[:-1] | gap[1:]]))
 
 
 class Features:
-    """Columns and counts of one text: character n-grams first, then words (offset by ``n_chars``)."""
+    """One text's feature vector under a vocabulary, with each column's IDF and model weights."""
 
-    def __init__(self, counter: CharGramCounter, words: object | None, rows: np.ndarray):
-        self.counter = counter
+    def __init__(self, vocabulary: Vocabulary, rows: np.ndarray):
+        self.vocabulary = vocabulary
         self.rows = rows  # per column: its IDF, then its class weights (one gather fetches both)
-        self.words = words  # a DictWordCounter, a jieba WordCounter (older models) or None
-        self.n_chars = len(counter.vocabulary_)
+        self._bounds = np.array([vocabulary.n_grams, vocabulary.n_grams + vocabulary.n_words])
 
     def warm_up(self) -> None:
-        """Build the lookup tables now (a fraction of a second) rather than for the first text reviewed."""
-        self.count("", "")
+        """Build the lookup tables now rather than for the first text reviewed."""
+        self.vector("", "post")
 
-    def count(self, text: str, mark: str) -> tuple[np.ndarray, np.ndarray]:
-        """Ascending columns and counts; the n-grams are counted in ``mark + text``, the words in ``text``."""
-        points = fold_points(mark + text)
-        hits = self.counter.hits(points)
-        if self.words is not None:
-            hits = np.concatenate((hits, self.words.hits(points[len(mark):]) + self.n_chars))
-        return np.unique(hits, return_counts=True)
-
-    def vector(self, text: str, mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Columns, sublinear-tf IDF weights l2-normalised per block as TfidfTransformer computes them,
-        and the columns' ``rows``."""
-        cols, counts = self.count(text, mark)
+    def vector(self, text: str, kind: str, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ascending columns, their sublinear-tf IDF weights l2-normalised per block (as
+        TfidfTransformer and a normaliser per block compute them) and the columns' ``rows``."""
+        cols, counts = np.unique(self.vocabulary.hits(text, kind, found), return_counts=True)
         rows = np.take(self.rows, cols, axis=0)
         weights = (1.0 + np.log(counts)) * rows[:, 0]
-        # the word block is weighted and normalised on its own, as its own TfidfTransformer does
-        split = int(np.searchsorted(cols, self.n_chars)) if self.words is not None else len(cols)
-        for block in (weights[:split], weights[split:]):
+        a, b = np.searchsorted(cols, self._bounds).tolist()
+        for block in (weights[:a], weights[a:b], weights[b:]):
             norm = math.sqrt(block @ block)
             if norm:
                 block /= norm

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from itertools import chain
 from pathlib import Path
@@ -56,7 +56,8 @@ class Lexicon:
 
     def __init__(self, entries: list[Entry], allow: list[str], scoped_allow: dict[str, list[str]] | None = None, *,
                  words_of: Lexicon | None = None, shard_chars: int | None = None,
-                 build: Callable[[list[list[tuple[str, int]]]], list[Any]] = aside.build_here) -> None:
+                 build: Callable[[list[list[tuple[str, int]]]], list[Any]] = aside.build_here,
+                 features: Sequence[str] = ()) -> None:
         """``words_of``: a lexicon whose jieba segmenter (with its user words, maybe loaded already)
         the word-boundary check uses, rather than one with this lexicon's own terms.
 
@@ -69,7 +70,15 @@ class Lexicon:
         ``build``: makes one automaton per list of (term, id): here (``aside.build_here``), or in a
         child process (``aside.build_aside``), so that a lexicon built while the service runs holds
         the interpreter only to unpickle each automaton.
+
+        ``features``: the classifier's keys (``features.Vocabulary.keys``, compact strings) ride on
+        the same automaton, so one walk over a text finds the terms and the classifier's grams and
+        words (``scan``, ``features_found``). They never become findings. One automaton only: the
+        allow phrases repeat on every shard, and a key on each would be counted more than once.
         """
+        if features and shard_chars is not None:
+            raise ValueError("classifier features ride on a single automaton (no shard_chars)")
+        self.features = features
         self.entries = entries
         self.allow = allow
         self.scoped_allow = scoped_allow or {}  # unit -> allow phrases that apply to its accounts only
@@ -84,12 +93,14 @@ class Lexicon:
         row_count: list[int] = []
         rows: list[Entry] = []  # one row per (term, category): what a hit of the term reports
         checked: list[bool] = []  # does the row's entry need the word-boundary check?
+        id_of: dict[str, int] = {}  # key -> its id, for the classifier's keys that are terms or allow phrases
         for term, group in grouped.items():
             if shard_chars is not None and size >= shard_chars:
                 shard = []
                 shards.append(shard)
                 size = 0
             size += len(term)
+            id_of[term] = len(lengths)
             shard.append((term, len(lengths)))
             lengths.append(len(term))
             first_row.append(len(rows))
@@ -114,12 +125,27 @@ class Lexicon:
                 if phrase in added or (scope and phrase in grouped):
                     continue  # already an allow phrase; a unit's phrase equal to a term cannot silence it for that unit alone
                 added.add(phrase)
+                id_of[phrase] = len(lengths)
                 for each in shards:  # replaces a term's id: that term never fires
                     each.append((phrase, len(lengths)))
                 lengths.append(len(phrase))
                 first_row.append(0)
                 row_count.append(0)
                 allow_scope.append(self._scope_code[scope] if scope else -1)
+        # the classifier's key k, when it is no term or allow phrase, gets the id _feature_from + k
+        # (ids of the others stay unused): a hit's key is then its id minus _feature_from
+        self._feature_from = len(lengths)
+        term_key = [-1] * len(lengths)
+        for k, key in enumerate(features):
+            at = id_of.get(key)
+            if at is not None:
+                term_key[at] = k
+            else:
+                shards[0].append((key, len(lengths)))
+            lengths.append(len(key))
+            first_row.append(0)
+            row_count.append(0)
+        self._term_key = np.array(term_key, dtype=np.int64)  # the key of a term or allow phrase (-1: none)
         self._allow_scope = np.array(allow_scope, dtype=np.int64)
         self._scoped = bool(scopes)
         self._length = np.array(lengths, dtype=np.int64)
@@ -133,7 +159,7 @@ class Lexicon:
         self._rows = rows
         self._row_fields = [(e.category, e.gate, e.severity, e.rule, e.suggestion, "lexicon", e.note) for e in rows]
         self.allow_origins: dict[str, str] = {}  # allow phrase -> the file it came from (set by ``load``)
-        self._empty = not entries and len(lengths) == 0  # allow phrases alone still match (an overlay of allow entries)
+        self._empty = not entries and len(lengths) == 0  # allow phrases or features alone still match
         any_checked = any(checked)
         if any_checked and words_of is not None and words_of._segmenter is not None:
             self._segmenter, self._boundaries = words_of._segmenter, words_of._boundaries
@@ -146,10 +172,11 @@ class Lexicon:
     @classmethod
     def load(cls, dirs: Iterable[os.PathLike | str] = (), *, builtin: bool = True,
              units: os.PathLike | str | None = None,
-             build: Callable[[list[list[tuple[str, int]]]], list[Any]] = aside.build_here) -> Lexicon:
+             build: Callable[[list[list[tuple[str, int]]]], list[Any]] = aside.build_here,
+             features: Sequence[str] = ()) -> Lexicon:
         """Load the shipped lexicons, then each extra folder, then the units' own folders
         (``units/<unit id>/``: entries and allow phrases that apply to that unit's accounts and
-        those below it); all or nothing."""
+        those below it); all or nothing. ``features``: the classifier's keys (see ``__init__``)."""
         categories = load_categories(dirs)
         folders = [("", builtin_dir())] if builtin else []
         folders += [("", Path(d)) for d in dirs]
@@ -166,7 +193,7 @@ class Lexicon:
                 (scoped_allow.setdefault(scope, []) if scope else allow).extend(more_allow)
                 where = f"{scope}/{path.name}" if scope else path.name
                 origins.update((phrase, where) for phrase in more_allow if phrase not in origins)
-        lexicon = cls(entries, allow, scoped_allow, build=build)
+        lexicon = cls(entries, allow, scoped_allow, build=build, features=features)
         lexicon.allow_origins = origins
         return lexicon
 
@@ -198,8 +225,8 @@ class Lexicon:
         found = []
         for k, automaton in enumerate(self._automata if not self._empty else ()):
             for end, i in automaton.iter(compact):
-                if k and i >= self._allow_from:
-                    continue  # every automaton holds the allow phrases: the first one reports them
+                if i >= self._feature_from or (k and i >= self._allow_from):
+                    continue  # a classifier key; every automaton holds the allow phrases: the first one reports them
                 start = end + 1 - int(self._length[i])
                 rows = () if i >= self._allow_from else tuple(self._rows[self._first_row[i]:self._first_row[i] + self._row_count[i]])
                 found.append((start, end + 1, compact[start:end + 1], rows))
@@ -217,18 +244,40 @@ class Lexicon:
         if self._segmenter is not None:
             self._segmenter.ready()
 
-    def match(self, original: str, compact: View, plain: View | None = None, scopes: Iterable[str] = ()) -> list[Finding]:
+    def scan(self, compact: str) -> np.ndarray:
+        """One walk of the automaton (or each, in turn) over a compact text: (end, id) of every hit,
+        flattened, for ``match`` and ``features_found`` to share."""
+        if self._empty or not compact:
+            return np.zeros(0, dtype=np.int64)
+        if len(self._automata) == 1:
+            return np.fromiter(chain.from_iterable(self._automata[0].iter(compact)), dtype=np.int64)
+        # all automata's hits at once (an allow phrase's as often as there are automata: harmless)
+        hits = chain.from_iterable(automaton.iter(compact) for automaton in self._automata)
+        return np.fromiter(chain.from_iterable(hits), dtype=np.int64)
+
+    def features_found(self, flat: np.ndarray) -> np.ndarray:
+        """The classifier keys (indices into ``features``) among a scan's hits, one per occurrence."""
+        if not self.features or not flat.size:
+            return np.zeros(0, dtype=np.int64)
+        ids = flat[1::2]
+        extra = ids >= self._feature_from
+        terms = self._term_key[ids[~extra]]
+        return np.concatenate((ids[extra] - self._feature_from, terms[terms >= 0]))
+
+    def match(self, original: str, compact: View, plain: View | None = None, scopes: Iterable[str] = (),
+              flat: np.ndarray | None = None) -> list[Finding]:
         """Findings for every term in the compact view that no allow phrase covers and, for the
         families that need it, that stands on word boundaries. ``plain`` (the plain view of
         ``original``) is built here when not given and some hit needs the check. ``scopes``: the
-        units whose own entries apply (the account's unit and those above it); others' do not."""
+        units whose own entries apply (the account's unit and those above it); others' do not.
+        ``flat``: this text's ``scan``, when the caller walked it already."""
         if self._empty or not compact.text:
             return []
-        if len(self._automata) == 1:
-            flat = np.fromiter(chain.from_iterable(self._automata[0].iter(compact.text)), dtype=np.int64)
-        else:  # all automata's hits at once (an allow phrase's as often as there are automata: harmless)
-            hits = chain.from_iterable(automaton.iter(compact.text) for automaton in self._automata)
-            flat = np.fromiter(chain.from_iterable(hits), dtype=np.int64)
+        if flat is None:
+            flat = self.scan(compact.text)
+        if self.features and flat.size:
+            flat = flat.reshape(-1, 2)
+            flat = flat[flat[:, 1] < self._feature_from].ravel()  # the classifier's keys alone are no term
         if not flat.size:
             return []
         ids = flat[1::2]

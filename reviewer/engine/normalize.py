@@ -200,3 +200,11 @@ def warm_up() -> None:
     """Build all view tables now (about a second) rather than on the first request."""
     for name in VIEWS:
         _table(name)
+
+
+@cache
+def gap_table() -> np.ndarray:
+    """Per code point: a character the plain view keeps and the compact view leaves out (spaces,
+    punctuation, symbols, emoji), for the classifier's marks."""
+    plain, compact = _table("plain"), _table("compact")
+    return plain.keep & ~compact.keep & ~compact.expands

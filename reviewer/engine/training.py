@@ -6,6 +6,7 @@ machinery; the metadata written here describes exactly the model that ``classifi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -23,7 +24,6 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 from sklearn.svm import LinearSVC
 
-from reviewer.engine.chargrams import CharGramCounter
 from reviewer.engine.classifier import (
     CLASSES,
     CV_FOLDS,
@@ -31,17 +31,14 @@ from reviewer.engine.classifier import (
     DEFAULT_JUDGED,
     FEEDBACK_GROUP,
     FEEDBACK_WEIGHT,
-    KIND_MARK,
     LABELS,
     MAX_FALSE_ALARMS,
     MIN_LETTERS,
     MODEL_NAME,
-    NGRAM_MAX,
     REGULARIZATION_C,
     TEST_GROUPS,
     THRESHOLD_GRID,
     TOPIC_C,
-    WORD_FEATURES,
     WORD_MIN_CHARS,
     Classifier,
     CorpusError,
@@ -51,7 +48,8 @@ from reviewer.engine.classifier import (
     _duties,
     sha256_file,
 )
-from reviewer.engine.wordgrams import DictWordCounter, WordCounter
+from reviewer.engine.features import Vocabulary
+from reviewer.engine.wordgrams import words as jieba_words
 from reviewer.vocabulary import KINDS
 
 #: corpus_<writer>.jsonl: the writer is the cross-validation group (leave one writer out)
@@ -131,8 +129,10 @@ def add_feedback(corpus_dir: Path, feedback_file: Path) -> int:
     return added
 
 
-def _marked(rows: Sequence[dict]) -> list[str]:
-    return [KIND_MARK[r["kind"]] + r["text"] for r in rows]
+@functools.lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    """A training text's jieba words, cut once for all the folds of a cross-validation."""
+    return tuple(jieba_words(text))
 
 
 def subject_of(row: dict) -> str | None:
@@ -149,23 +149,17 @@ def by_duty(row: dict) -> bool:
             and subject != row.get("department"))
 
 
-def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES, min_chars: int = WORD_MIN_CHARS) -> Classifier:
+def fit(rows: Sequence[dict], seed: int = 0, min_chars: int = WORD_MIN_CHARS) -> Classifier:
     """Fit features, the label model and the department model on rows (uncalibrated).
 
     Rows that are off-topic only because of their account (``by_duty``) teach the department
     model and not the text-only label model.
     """
-    counter = CharGramCounter(max_n=NGRAM_MAX, min_df=2).fit(_marked(rows))
-    counts = counter.transform(_marked(rows))
-    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-    x = tfidf.transform(counts).tocsr()
-    word_counter, word_tfidf = None, None
-    if words:
-        texts = [r["text"] for r in rows]
-        word_counter = (DictWordCounter if words == "dict" else WordCounter)(min_df=2, min_chars=min_chars).fit(texts)
-        word_counts = word_counter.transform(texts)
-        word_tfidf = TfidfTransformer(sublinear_tf=True).fit(word_counts)
-        x = sp.hstack([x, word_tfidf.transform(word_counts)]).tocsr()
+    texts = [r["text"] for r in rows]
+    vocabulary = Vocabulary.fit(texts, [_words(t) for t in texts], min_df=2, min_chars=min_chars)
+    counts = vocabulary.count_matrix(texts, [r["kind"] for r in rows])
+    blocks = [TfidfTransformer(sublinear_tf=True).fit(counts[:, cols]) for cols in vocabulary.blocks()]
+    x = sp.hstack([t.transform(counts[:, cols]) for t, cols in zip(blocks, vocabulary.blocks(), strict=True)]).tocsr()
     weights = np.array([FEEDBACK_WEIGHT if r.get("group") == FEEDBACK_GROUP else 1.0 for r in rows])
     label_idx = [i for i, r in enumerate(rows) if not by_duty(r)]
     labels = [rows[i]["label"] for i in label_idx]
@@ -182,8 +176,8 @@ def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES, 
     topic = LinearSVC(C=TOPIC_C, random_state=seed)
     topic.fit(x[topic_idx], topics, sample_weight=weights[topic_idx])
     state = {
-        "counter": counter,
-        "idf": tfidf.idf_.astype(np.float64),
+        "vocabulary": vocabulary,
+        "idf": np.concatenate([t.idf_ for t in blocks]).astype(np.float64),
         "coef": model.coef_.astype(np.float32),
         "intercept": model.intercept_.astype(np.float64),
         "classes": [str(c) for c in model.classes_],
@@ -191,10 +185,7 @@ def fit(rows: Sequence[dict], seed: int = 0, words: bool | str = WORD_FEATURES, 
         "topic_intercept": topic.intercept_.astype(np.float64),
         "topic_classes": [str(c) for c in topic.classes_],
     }
-    if words:
-        state["words"] = word_counter
-        state["word_idf"] = word_tfidf.idf_.astype(np.float64)
-    return Classifier(state, {"_sklearn": (tfidf, word_tfidf, model, topic)})
+    return Classifier(state, {"_sklearn": (blocks, model, topic)})
 
 
 def fit_platt(rows: Sequence[dict], margins: Sequence[Margins], classes: Sequence[str]) -> dict:
@@ -313,7 +304,6 @@ def train(
     out_dir: Path,
     seed: int = 0,
     progress: Callable[[Iterable], Iterable] = lambda it: it,
-    words: bool | str = WORD_FEATURES,
     min_chars: int = WORD_MIN_CHARS,
 ) -> dict:
     """Cross-validate, choose thresholds, fit on the training split, test, save; return metadata.
@@ -333,13 +323,13 @@ def train(
     classes: tuple[str, ...] = ()
     splits = list(GroupKFold(n_splits=folds).split(cv_rows, groups=groups))
     for train_idx, val_idx in progress(splits):
-        model = fit([cv_rows[i] for i in train_idx] + feedback, seed, words, min_chars)
+        model = fit([cv_rows[i] for i in train_idx] + feedback, seed, min_chars)
         classes = model.classes
         for i in val_idx:
             r = cv_rows[i]
             oof[i] = model.margins(r["text"], r["kind"], r.get("department"))
     calibration = fit_platt(cv_rows, oof, classes)
-    final = fit(train_rows, seed, words, min_chars)
+    final = fit(train_rows, seed, min_chars)
     final.state.update(calibration)
     final = Classifier(final.state)
     thresholds, duty_shift = choose_thresholds(cv_rows, [final.calibrate(m) for m in oof])
@@ -368,10 +358,12 @@ def train(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
         "versions": library_versions(),
-        "features": {"char_ngrams": [1, NGRAM_MAX], "min_df": 2, "tf": "sublinear", "idf": "smooth",
-                     "vocabulary": int(len(final.counter.vocabulary_)), "jieba_words": bool(words), "jieba_hmm": False,
-                     "word_counting": {True: "jieba cut", "dict": "dictionary scan (Aho-Corasick)"}.get(words),
-                     "word_vocabulary": int(len(final.words.words_)) if final.words is not None else 0, "word_min_chars": min_chars},
+        "features": {"blocks": ["char 1-2 grams of the compact view + kind", "jieba words (HMM off) found in the compact view",
+                                "1-2 grams around punctuation, symbols and emoji (marks)"],
+                     "min_df": 2, "tf": "sublinear", "idf": "smooth", "norm": "l2 per block",
+                     "counting": "one Aho-Corasick walk over the compact view, shared with the lexicon",
+                     "grams": final.vocabulary.n_grams, "word_vocabulary": final.vocabulary.n_words,
+                     "marks": int(len(final.vocabulary.marks)), "word_min_chars": min_chars},
         "model": {"type": "LinearSVC (one-vs-rest) + Platt scaling", "C": REGULARIZATION_C,
                   "classes": list(final.classes), "topic_classes": list(final.topic_classes)},
         "split": {"test_groups": list(TEST_GROUPS) if test else [], "cv_folds": folds, "groups": writers,

@@ -1,4 +1,4 @@
-"""jieba word unigrams beside the character n-grams, and whole-word spans for explanations.
+"""jieba words: the corpus words the classifier's vocabulary keeps, and whole-word spans for explanations.
 
 A dedicated ``jieba.Tokenizer`` is built from the package's own dictionary (HMM off), without
 jieba's cache file in the temp directory: the prefix dictionary is generated in memory once per
@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import chain
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
-from reviewer.engine.chargrams import count_matrix, fold_points, normalize
+from reviewer.engine.chargrams import normalize
 
 _WORDLIKE = re.compile(r"[^\W_]")
 
@@ -59,37 +56,6 @@ def _units(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
             out.append((start, end))
         single = one
     return out
-
-
-class WordCounter(TransformerMixin, BaseEstimator):
-    """Counts jieba words of a fixed vocabulary; scikit-learn compatible."""
-
-    def __init__(self, min_df: int = 2, min_chars: int = 1):
-        self.min_df = min_df
-        self.min_chars = min_chars  # shorter words repeat what the character n-grams already count
-
-    def fit(self, docs: list[str], y: object = None) -> WordCounter:
-        df: dict[str, int] = {}
-        for doc in docs:
-            for w in set(words(doc)):
-                df[w] = df.get(w, 0) + 1
-        self.words_ = sorted(w for w, n in df.items() if n >= self.min_df and len(w) >= getattr(self, "min_chars", 1))
-        self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
-        return self
-
-    def hits(self, points: np.ndarray) -> np.ndarray:
-        """The column of every vocabulary word jieba cuts from folded code points, unordered."""
-        vocabulary = self.vocabulary_
-        folded = points.tobytes().decode("utf-32-le")
-        found = [vocabulary[w] for w in tokenizer().cut(folded, HMM=False) if w.strip() and w in vocabulary]
-        return np.array(found, dtype=np.int64)
-
-    def lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices (ascending) and counts of the vocabulary words in one document."""
-        return np.unique(self.hits(fold_points(text)), return_counts=True)
-
-    def transform(self, docs: list[str]) -> sp.csr_matrix:
-        return count_matrix([self.lookup(doc) for doc in docs], len(self.words_))
 
 
 def whole_word_phrases(text: str, folded: str, pushes: list[tuple[str, bool, float]], k: int = 5) -> list[str]:
@@ -136,40 +102,3 @@ def whole_word_phrases(text: str, folded: str, pushes: list[tuple[str, bool, flo
         if phrase and phrase not in phrases:
             phrases.append(phrase)
     return phrases[:k]
-
-
-class DictWordCounter(WordCounter):
-    """The training corpus's jieba words, counted wherever they occur (overlaps included).
-
-    The vocabulary is the same as ``WordCounter``'s (jieba words with min_df), but a document is
-    scanned with one Aho-Corasick automaton (pyahocorasick) instead of being cut by jieba, which
-    keeps inference near the speed of the character n-grams. Training and inference count the same way.
-    """
-
-    def fit(self, docs: list[str], y: object = None) -> DictWordCounter:
-        super().fit(docs)
-        self.words_ = [w for w in self.words_ if w.strip()]
-        self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
-        return self
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_automaton"}
-
-    def matcher(self):  # -> ahocorasick.Automaton
-        """The vocabulary's automaton, built on first use (never pickled with the model)."""
-        automaton = self.__dict__.get("_automaton")
-        if automaton is None:
-            import ahocorasick
-
-            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for i, w in enumerate(self.words_):
-                automaton.add_word(w, i)
-            automaton.make_automaton()
-            self._automaton = automaton
-        return automaton
-
-    def hits(self, points: np.ndarray) -> np.ndarray:
-        """The column of every vocabulary word occurrence (overlaps included) in folded code points."""
-        # (end, word id) pairs flattened in C: no Python code runs per occurrence
-        found = chain.from_iterable(self.matcher().iter(points.tobytes().decode("utf-32-le")))
-        return np.fromiter(found, dtype=np.int64)[1::2]
