@@ -157,7 +157,9 @@ class Features:
         self._bounds = np.array([vocabulary.n_grams, vocabulary.n_grams + vocabulary.n_words])
 
     def warm_up(self) -> None:
-        """Build the lookup tables now rather than for the first text reviewed."""
+        """Build the lookup tables and the keys' own automaton (for sentences re-scored to explain a
+        finding) now, rather than in the first request that needs them."""
+        self.vocabulary.automaton()
         self.vector("", "post")
 
     def vector(self, text: str, kind: str, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
