@@ -23,7 +23,7 @@ from reviewer.config import load_settings
 from reviewer.engine.chargrams import normalize
 from reviewer.engine.classifier import LABELS, Classifier, ModelError, load_default, sha256_file
 from reviewer.engine.core import Engine
-from reviewer.engine.features import KINDS
+from reviewer.engine.features import KINDS, Walk
 from reviewer.engine.lexicon import Lexicon
 from reviewer.engine.normalize import gap_table, view
 
@@ -123,7 +123,8 @@ def test_probabilities_equal_the_plain_computation(model: Classifier, shared: Le
         p /= p.sum()
         expected = [p[model.classes.index(c)] for c in LABELS]
         alone = model.score(text, kind)
-        walked = model.score(text, kind, found=shared.features_found(shared.scan(view(text, "compact").text)))
+        compact = view(text, "compact")
+        walked = model.score(text, kind, walk=Walk(shared.features_found(shared.scan(compact.text)), compact.codes))
         assert [alone.probs[label] for label in LABELS] == pytest.approx(expected, abs=1e-12)
         assert [walked.probs[label] for label in LABELS] == pytest.approx(expected, abs=1e-12)
         if duty:  # the duty check uses the same vector: a duty can only add off_topic
@@ -154,9 +155,15 @@ def test_a_lexicon_in_shards_refuses_the_classifiers_keys(model: Classifier) -> 
 
 
 def test_the_key_automaton_is_built_on_use_and_never_pickled(model: Classifier) -> None:
-    model.vocabulary.scan("市气象台发布暴雨黄色预警请注意防范")
-    assert "_automaton" in model.vocabulary.__dict__
-    assert "_automaton" not in pickle.loads(pickle.dumps(model.vocabulary)).__dict__
+    model.vocabulary.hits("市气象台发布暴雨黄色预警请注意防范", "post")
+    assert {"_automaton", "_unigrams", "_walk_keys"} <= set(model.vocabulary.__dict__)
+    assert not {"_automaton", "_unigrams", "_walk_keys"} & set(pickle.loads(pickle.dumps(model.vocabulary)).__dict__)
+
+
+def test_unigrams_stay_off_the_automaton_and_every_key_keeps_its_number(model: Classifier) -> None:
+    keys, walked = model.vocabulary.keys, model.scan_keys
+    assert len(walked) == len(keys) and any(len(k) == 1 for k in keys)
+    assert all(w == (k if len(k) > 1 else "") for k, w in zip(keys, walked, strict=True))
 
 
 def test_a_model_of_the_old_feature_format_is_refused_in_chinese(model: Classifier, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import joblib
 import numpy as np
 
 from reviewer.engine.chargrams import normalize
-from reviewer.engine.features import Features, Vocabulary
+from reviewer.engine.features import Features, Vocabulary, Walk
 from reviewer.engine.findings import Finding
 from reviewer.engine.wordgrams import whole_word_phrases
 from reviewer.errors import ReviewerError
@@ -166,7 +166,7 @@ class Classifier:
             raise ModelError("模型文件是旧版特征格式（字符 n 元组与词表分开计数），请用 reviewer train 重新训练")
         self.vocabulary: Vocabulary = state["vocabulary"]
         #: what the lexicon's automaton must carry for the one shared walk (``Lexicon(features=...)``)
-        self.scan_keys: tuple[str, ...] = self.vocabulary.keys
+        self.scan_keys: tuple[str, ...] = self.vocabulary.walk_keys
         self.idf: np.ndarray = state["idf"]
         self.coef: np.ndarray = state["coef"]
         self.intercept: np.ndarray = state["intercept"]
@@ -231,16 +231,16 @@ class Classifier:
         cols, weights, _ = self._weighted(text, kind)
         return cols, weights
 
-    def _weighted(self, text: str, kind: str, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _weighted(self, text: str, kind: str, walk: Walk | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`_vector` plus the columns' IDF and class weights (``Features.vector``)."""
         if kind not in KINDS:
             raise ValueError(f"未知的文本类型：{kind!r}（应为 {'、'.join(KINDS)}）")
-        return self._features.vector(text, kind, found)
+        return self._features.vector(text, kind, walk)
 
-    def margins(self, text: str, kind: str = "post", duty: str | None = None, found: np.ndarray | None = None) -> Margins:
-        """Decision values before calibration (what Platt scaling is fitted on). ``found``: the
-        classifier keys the lexicon's walk found in this text (``Lexicon.features_found``)."""
-        cols, w, rows = self._weighted(text, kind, found)
+    def margins(self, text: str, kind: str = "post", duty: str | None = None, walk: Walk | None = None) -> Margins:
+        """Decision values before calibration (what Platt scaling is fitted on). ``walk``: what the
+        lexicon's walk over this text's compact view found (``features.Walk``)."""
+        cols, w, rows = self._weighted(text, kind, walk)
         margins = w @ rows[:, 1:] + self.intercept
         split = self._topic_split(duty) if kind == "post" else None
         if split is None:
@@ -282,9 +282,9 @@ class Classifier:
             probs["off_topic"] = max(text_p, duty_p)
         return Scored(probs, m.duty_topic, duty_p, text_p)
 
-    def score(self, text: str, kind: str = "post", duty: str | None = None, found: np.ndarray | None = None) -> Scored:
+    def score(self, text: str, kind: str = "post", duty: str | None = None, walk: Walk | None = None) -> Scored:
         """All label probabilities; off_topic also reflects a mismatch with the account's duty."""
-        return self.calibrate(self.margins(text, kind, duty, found))
+        return self.calibrate(self.margins(text, kind, duty, walk))
 
     def assess(
         self,
@@ -292,14 +292,14 @@ class Classifier:
         kind: str = "post",
         duty: str | None = None,
         judged: tuple[str, ...] = DEFAULT_JUDGED["post"],
-        found: np.ndarray | None = None,
+        walk: Walk | None = None,
     ) -> tuple[dict[str, float], list[Finding]]:
-        """Return ({label: p for every label}, findings for the judged labels). ``found``: the
-        classifier keys the lexicon's walk found in ``text`` (walked here when None)."""
+        """Return ({label: p for every label}, findings for the judged labels). ``walk``: what the
+        lexicon's walk over the compact view of ``text`` found (walked here when None)."""
         unknown = [label for label in judged if label not in LABELS]
         if unknown:
             raise ValueError(f"未知的分类标签：{'、'.join(unknown)}")
-        scored = self.score(text, kind, duty, found)
+        scored = self.score(text, kind, duty, walk)
         crossed = [label for label in judged if scored.probs[label] >= self.thresholds.get(label, 0.5)]
         if not crossed or not _has_evidence(text):
             return scored.probs, []

@@ -21,6 +21,7 @@ from typing import Any
 
 from reviewer.config import Settings, load_settings
 from reviewer.engine import aside, context, leaders, patterns
+from reviewer.engine.features import Walk
 from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.engine.lexicon import Category, Lexicon, load_categories
 from reviewer.engine.normalize import views as all_views
@@ -112,8 +113,9 @@ class Engine:
         if classify and self.classifier is not None:
             judged = tuple(self.settings.classifier_labels.get(kind, ()))
             shared = bool(self.lexicon.features) and self.lexicon.features is getattr(self.classifier, "scan_keys", None)
-            found = self.lexicon.features_found(flat) if shared else None  # else the classifier walks the text itself
-            labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged, found=found)
+            # else the classifier walks the text itself
+            walk = Walk(self.lexicon.features_found(flat), views["compact"].codes) if shared else None
+            labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged, walk=walk)
             findings.extend(self._with_family_defaults(more))
         findings = _dedupe(findings)
         return Report(verdict(findings), findings, labels)

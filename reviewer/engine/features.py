@@ -10,12 +10,15 @@ and l2-normalised on its own:
 - **marks**: the 1–2 grams of the folded text that hold a character the compact view leaves out
   (punctuation, symbols, emoji, spaces): 「！！」「～」「😂」 carry a register that the compact view drops.
 
-Grams and words are the keys of one Aho-Corasick automaton (a two-character word is a key with
-two columns). In review these keys ride on the lexicon's automaton (``Lexicon(features=...)``):
-the text is walked once, and the classifier is handed the keys found (``found``). Without that
-(training, evaluation, a sentence re-scored for an explanation) ``Vocabulary.scan`` walks the
-compact view with an automaton of the keys alone, which finds exactly the same keys. The marks
-are few (a tenth of the characters of a post) and are looked up with ``numpy.searchsorted``.
+Bigrams and words are keys of one Aho-Corasick automaton (a two-character word is a key with two
+columns). In review these keys ride on the lexicon's automaton (``Lexicon(features=walk_keys)``):
+the text is walked once, and the classifier is handed the keys found with the compact view's code
+points (``Walk``). Without that (training, evaluation, a sentence re-scored for an explanation)
+``Vocabulary.scan`` walks the compact view with an automaton of the keys alone, which finds
+exactly the same keys. Unigrams stay off the automaton: one per character, they would be half its
+hits, and each hit costs pyahocorasick a Python tuple; ``numpy.searchsorted`` over the compact
+view's code points counts them instead. The marks are few (a tenth of the characters of a post)
+and are looked up the same way.
 """
 
 from __future__ import annotations
@@ -23,15 +26,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from reviewer.engine.chargrams import decode, fold_points, point_codes
 from reviewer.engine.normalize import gap_table, view
 
 #: the kinds of text, each with a column in the gram block
 KINDS: tuple[str, ...] = ("post", "reply")
+
+
+class Walk(NamedTuple):
+    """What the lexicon's walk over a text's compact view hands the classifier."""
+
+    keys: np.ndarray  # the walk keys found, one per occurrence (``Lexicon.features_found``)
+    codes: np.ndarray  # the compact view's code points (``View.codes``), for the unigrams
 
 
 class Vocabulary:
@@ -74,32 +84,58 @@ class Vocabulary:
         return cls(keys, len(both), len(kept_grams), mark_codes_[mark_df >= min_df])
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_automaton"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_automaton", "_unigrams", "_walk_keys")}
+
+    @property
+    def walk_keys(self) -> tuple[str, ...]:
+        """The keys for an automaton, unigrams blanked ('' holds their place: key k stays at k)."""
+        keys = self.__dict__.get("_walk_keys")
+        if keys is None:
+            keys = self._walk_keys = tuple(k if len(k) > 1 else "" for k in self.keys)
+        return keys
 
     def automaton(self):  # -> ahocorasick.Automaton
-        """The keys alone on one automaton, built on first use (never pickled with the model)."""
+        """The walk keys alone on one automaton, built on first use (never pickled with the model)."""
         automaton = self.__dict__.get("_automaton")
         if automaton is None:
             import ahocorasick
 
             automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for k, key in enumerate(self.keys):
-                automaton.add_word(key, k)
+            for k, key in enumerate(self.walk_keys):
+                if key:
+                    automaton.add_word(key, k)
             automaton.make_automaton()
             self._automaton = automaton
         return automaton
 
     def scan(self, compact: str) -> np.ndarray:
-        """The key of every gram and word occurrence in a compact text, as the lexicon's walk finds them."""
+        """The key of every bigram and word occurrence in a compact text, as the lexicon's walk finds them."""
         if not compact:
             return np.zeros(0, dtype=np.int64)
         return np.fromiter(chain.from_iterable(self.automaton().iter(compact)), dtype=np.int64)[1::2]
 
-    def hits(self, text: str, kind: str, found: np.ndarray | None = None) -> np.ndarray:
-        """The column of every feature occurrence (unordered): the grams and words of ``found``
-        (the keys a walk over the compact view found; walked here when None), the kind, the marks."""
-        if found is None:
-            found = self.scan(view(text, "compact").text)
+    def _unigram_keys(self, codes: np.ndarray) -> np.ndarray:
+        """The key of every unigram occurrence, from the compact view's code points."""
+        table = self.__dict__.get("_unigrams")
+        if table is None:
+            single = [(ord(key), k) for k, key in enumerate(self.keys) if len(key) == 1]
+            single.sort()
+            table = self._unigrams = (np.array([c for c, _ in single], dtype=np.uint32),
+                                      np.array([k for _, k in single], dtype=np.int64))
+        points, keys = table
+        if not len(codes) or not len(points):
+            return np.zeros(0, dtype=np.int64)
+        pos = np.searchsorted(points, codes)
+        pos[pos >= len(points)] = 0
+        return keys[pos[points[pos] == codes]]
+
+    def hits(self, text: str, kind: str, walk: Walk | None = None) -> np.ndarray:
+        """The column of every feature occurrence (unordered): the grams and words the walk over the
+        compact view found (walked here when None), the kind, the marks."""
+        if walk is None:
+            compact = view(text, "compact")
+            walk = Walk(self.scan(compact.text), compact.codes)
+        found = np.concatenate((walk.keys, self._unigram_keys(walk.codes)))
         grams, both = self.n_gram_keys, self.n_both
         parts = [found[found < grams], found[found < both] + self.n_grams,
                  found[found >= grams] + (self.n_grams + both - grams),
@@ -111,8 +147,10 @@ class Vocabulary:
             parts.append(pos[self.marks[pos] == codes] + (self.n_grams + self.n_words))
         return np.concatenate(parts)
 
-    def count_matrix(self, texts: Sequence[str], kinds: Sequence[str]) -> sp.csr_matrix:
+    def count_matrix(self, texts: Sequence[str], kinds: Sequence[str]):  # -> scipy.sparse.csr_matrix
         """Counts of every column in each text (what training fits on)."""
+        import scipy.sparse as sp  # training only: review needs no scipy
+
         rows = [np.unique(self.hits(t, k), return_counts=True) for t, k in zip(texts, kinds, strict=True)]
         indptr = np.cumsum([0] + [len(c) for c, _ in rows])
         data = np.concatenate([n for _, n in rows]).astype(np.float64) if rows else np.zeros(0)
@@ -160,12 +198,12 @@ class Features:
         """Build the lookup tables and the keys' own automaton (for sentences re-scored to explain a
         finding) now, rather than in the first request that needs them."""
         self.vocabulary.automaton()
-        self.vector("", "post")
+        self.vector("中文", "post")
 
-    def vector(self, text: str, kind: str, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def vector(self, text: str, kind: str, walk: Walk | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ascending columns, their sublinear-tf IDF weights l2-normalised per block (as
         TfidfTransformer and a normaliser per block compute them) and the columns' ``rows``."""
-        cols, counts = np.unique(self.vocabulary.hits(text, kind, found), return_counts=True)
+        cols, counts = np.unique(self.vocabulary.hits(text, kind, walk), return_counts=True)
         rows = np.take(self.rows, cols, axis=0)
         weights = (1.0 + np.log(counts)) * rows[:, 0]
         a, b = np.searchsorted(cols, self._bounds).tolist()

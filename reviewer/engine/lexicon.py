@@ -71,7 +71,8 @@ class Lexicon:
         child process (``aside.build_aside``), so that a lexicon built while the service runs holds
         the interpreter only to unpickle each automaton.
 
-        ``features``: the classifier's keys (``features.Vocabulary.keys``, compact strings) ride on
+        ``features``: the classifier's keys (``features.Vocabulary.walk_keys``, compact strings; a
+        blank one only holds its place, so key k keeps its number) ride on
         the same automaton, so one walk over a text finds the terms and the classifier's grams and
         words (``scan``, ``features_found``). They never become findings. One automaton only: the
         allow phrases repeat on every shard, and a key on each would be counted more than once.
@@ -136,11 +137,11 @@ class Lexicon:
         # (ids of the others stay unused): a hit's key is then its id minus _feature_from
         self._feature_from = len(lengths)
         term_key = [-1] * len(lengths)
-        for k, key in enumerate(features):
-            at = id_of.get(key)
+        for k, key in enumerate(features):  # a blank key holds its place and is matched nowhere
+            at = id_of.get(key) if key else None
             if at is not None:
                 term_key[at] = k
-            else:
+            elif key:
                 shards[0].append((key, len(lengths)))
             lengths.append(len(key))
             first_row.append(0)
