@@ -23,9 +23,10 @@ from reviewer.config import load_settings
 from reviewer.engine.chargrams import normalize
 from reviewer.engine.classifier import LABELS, Classifier, ModelError, load_default, sha256_file
 from reviewer.engine.core import Engine
-from reviewer.engine.features import KINDS, Walk
+from reviewer.engine.features import KIND_COLUMNS, Walk
 from reviewer.engine.lexicon import Lexicon
 from reviewer.engine.normalize import gap_table, view
+from reviewer.vocabulary import KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 #: what the classifier met in review: digits, Latin, full-width, traditional, NUL, emoji, a long word twice
@@ -50,7 +51,7 @@ def texts() -> list[tuple[str, str, str | None]]:
     rows = [r for f in sorted((REPO / "models" / "corpus" / "v2").glob("*.jsonl")) for r in sample(f, 40)]
     rows += [r for f in sorted((REPO / "models" / "evaluation").glob("*.jsonl")) for r in sample(f, 10)]
     found = [(r["text"], r.get("kind", "post"), r.get("department")) for r in rows]
-    return found + [(t, kind, None) for t in ODD for kind in KINDS]
+    return found + [(t, kind, None) for t in ODD for kind in KIND_COLUMNS]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def plain_counts(model: Classifier, text: str, kind: str) -> Counter:
         for n in lengths:
             if i + n <= len(compact) and compact[i:i + n] in words:
                 counts[words[compact[i:i + n]]] += 1
-    counts[model.vocabulary.n_gram_keys + KINDS.index(kind)] += 1
+    counts[model.vocabulary.n_gram_keys + KIND_COLUMNS.index(kind)] += 1
     folded = normalize(text)
     gap = [bool(gap_table()[ord(c)]) for c in folded]
     for i, ch in enumerate(folded):
@@ -158,6 +159,10 @@ def test_the_key_automaton_is_built_on_use_and_never_pickled(model: Classifier) 
     model.vocabulary.hits("市气象台发布暴雨黄色预警请注意防范", "post")
     assert {"_automaton", "_unigrams", "_walk_keys"} <= set(model.vocabulary.__dict__)
     assert not {"_automaton", "_unigrams", "_walk_keys"} & set(pickle.loads(pickle.dumps(model.vocabulary)).__dict__)
+
+
+def test_the_kind_columns_are_the_vocabularys_kinds() -> None:
+    assert sorted(KIND_COLUMNS) == sorted(KINDS)
 
 
 def test_unigrams_stay_off_the_automaton_and_every_key_keeps_its_number(model: Classifier) -> None:

@@ -40,9 +40,13 @@ class Engine:
     known_leaders: tuple[leaders.Leader, ...] = ()  # a unit's leaders and their titles (leaders.tsv)
     overlay: Any = None  # the database's lexicon (overlay.Overlay), laid over the files' one
     _context: patterns.Context = field(init=False)
+    _shared_walk: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self._context = patterns.Context(tuple(self.settings.allowed_domains))
+        # the lexicon's walk finds this classifier's keys (from_settings builds it so); else the classifier walks alone
+        keys = getattr(self.classifier, "scan_keys", None)
+        self._shared_walk = bool(keys) and self.lexicon.features is keys
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, classifier: bool | None = None,
@@ -112,9 +116,7 @@ class Engine:
         labels: dict[str, float] = {}
         if classify and self.classifier is not None:
             judged = tuple(self.settings.classifier_labels.get(kind, ()))
-            shared = bool(self.lexicon.features) and self.lexicon.features is getattr(self.classifier, "scan_keys", None)
-            # else the classifier walks the text itself
-            walk = Walk(self.lexicon.features_found(flat), views["compact"].codes) if shared else None
+            walk = Walk(self.lexicon.features_found(flat), views["compact"].codes) if self._shared_walk else None
             labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged, walk=walk)
             findings.extend(self._with_family_defaults(more))
         findings = _dedupe(findings)

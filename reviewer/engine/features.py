@@ -33,8 +33,9 @@ import numpy as np
 from reviewer.engine.chargrams import decode, fold_points, point_codes
 from reviewer.engine.normalize import gap_table, view
 
-#: the kinds of text, each with a column in the gram block
-KINDS: tuple[str, ...] = ("post", "reply")
+#: the kinds of text (``reviewer.vocabulary.KINDS``) in the order of their columns in the gram block:
+#: a trained model depends on this order, so it is fixed here rather than read from the vocabulary
+KIND_COLUMNS: tuple[str, ...] = ("post", "reply")
 
 
 class Walk(NamedTuple):
@@ -57,7 +58,7 @@ class Vocabulary:
         self.keys = tuple(keys)
         self.n_both = n_both
         self.n_gram_keys = n_gram_keys
-        self.n_grams = n_gram_keys + len(KINDS)
+        self.n_grams = n_gram_keys + len(KIND_COLUMNS)
         self.n_words = n_both + len(self.keys) - n_gram_keys
         self.marks = marks  # sorted uint64 codes (chargrams' packing) of the mark grams
         self.n_cols = self.n_grams + self.n_words + len(marks)
@@ -123,11 +124,7 @@ class Vocabulary:
             table = self._unigrams = (np.array([c for c, _ in single], dtype=np.uint32),
                                       np.array([k for _, k in single], dtype=np.int64))
         points, keys = table
-        if not len(codes) or not len(points):
-            return np.zeros(0, dtype=np.int64)
-        pos = np.searchsorted(points, codes)
-        pos[pos >= len(points)] = 0
-        return keys[pos[points[pos] == codes]]
+        return keys[_found_in(points, codes)]
 
     def hits(self, text: str, kind: str, walk: Walk | None = None) -> np.ndarray:
         """The column of every feature occurrence (unordered): the grams and words the walk over the
@@ -139,12 +136,8 @@ class Vocabulary:
         grams, both = self.n_gram_keys, self.n_both
         parts = [found[found < grams], found[found < both] + self.n_grams,
                  found[found >= grams] + (self.n_grams + both - grams),
-                 np.array([grams + KINDS.index(kind)], dtype=np.int64)]
-        codes = mark_codes(fold_points(text))
-        if len(codes) and len(self.marks):
-            pos = np.searchsorted(self.marks, codes)
-            pos[pos >= len(self.marks)] = 0
-            parts.append(pos[self.marks[pos] == codes] + (self.n_grams + self.n_words))
+                 np.array([grams + KIND_COLUMNS.index(kind)], dtype=np.int64)]
+        parts.append(_found_in(self.marks, mark_codes(fold_points(text))) + (self.n_grams + self.n_words))
         return np.concatenate(parts)
 
     def count_matrix(self, texts: Sequence[str], kinds: Sequence[str]):  # -> scipy.sparse.csr_matrix
@@ -172,6 +165,15 @@ class Vocabulary:
             at = col - self.n_grams
             return self.keys[at if at < self.n_both else at - self.n_both + self.n_gram_keys], True
         return decode(int(self.marks[col - self.n_grams - self.n_words])), False
+
+
+def _found_in(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The position in the sorted ``table`` of each of ``codes`` it holds (the others are skipped)."""
+    if not len(codes) or not len(table):
+        return np.zeros(0, dtype=np.int64)
+    pos = np.searchsorted(table, codes)
+    pos[pos >= len(table)] = 0
+    return pos[table[pos] == codes]
 
 
 def mark_codes(points: np.ndarray) -> np.ndarray:

@@ -94,14 +94,12 @@ class Lexicon:
         row_count: list[int] = []
         rows: list[Entry] = []  # one row per (term, category): what a hit of the term reports
         checked: list[bool] = []  # does the row's entry need the word-boundary check?
-        id_of: dict[str, int] = {}  # key -> its id, for the classifier's keys that are terms or allow phrases
         for term, group in grouped.items():
             if shard_chars is not None and size >= shard_chars:
                 shard = []
                 shards.append(shard)
                 size = 0
             size += len(term)
-            id_of[term] = len(lengths)
             shard.append((term, len(lengths)))
             lengths.append(len(term))
             first_row.append(len(rows))
@@ -126,7 +124,6 @@ class Lexicon:
                 if phrase in added or (scope and phrase in grouped):
                     continue  # already an allow phrase; a unit's phrase equal to a term cannot silence it for that unit alone
                 added.add(phrase)
-                id_of[phrase] = len(lengths)
                 for each in shards:  # replaces a term's id: that term never fires
                     each.append((phrase, len(lengths)))
                 lengths.append(len(phrase))
@@ -137,6 +134,7 @@ class Lexicon:
         # (ids of the others stay unused): a hit's key is then its id minus _feature_from
         self._feature_from = len(lengths)
         term_key = [-1] * len(lengths)
+        id_of = dict(shards[0]) if features else {}  # one shard then: every term and allow phrase, by its id
         for k, key in enumerate(features):  # a blank key holds its place and is matched nowhere
             at = id_of.get(key) if key else None
             if at is not None:
