@@ -209,15 +209,14 @@ def _lines(lines: list[str], result: Preview, kind: str, category: str | None) -
 
 @dataclass
 class Imported:
-    """What an import stored: how many entries, their ids in the file's order, and the first
-    ``AUDITED_ROWS`` of them as rows (``id``, ``term``, ``family`` ...), as the audit entry lists them.
+    """What an import stored: how many entries, and the first ``AUDITED_ROWS`` of them, in the
+    file's order, as rows (``id``, ``term``, ``family`` ...), as the audit entry lists them.
 
     Not a row per entry: 100,000 rows alive when garbage collection resumes after the import
     would make its first collections walk them all, holding every check being served for 40-55 ms.
     """
 
     count: int
-    ids: list[int]
     first: list[sqlalchemy.Row]
 
 
@@ -241,7 +240,7 @@ def apply_import(session: Session, actor: User, text: str, *, kind: str = "term"
         drop_in_slices(checked.entries)
         stored = store_entries(session, values, actor.username)
         drop_in_slices(values)
-        result = Imported(len(stored), [row.id for row in stored], stored[:AUDITED_ROWS])
+        result = Imported(len(stored), stored[:AUDITED_ROWS])
         drop_in_slices(stored)
         version = bump_version(session)
         audit.record(session, "lexicon.import", actor_id=actor.id, actor_name=actor.username, unit_id=unit_id,
