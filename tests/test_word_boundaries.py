@@ -148,6 +148,8 @@ def test_cutting_blocks_gives_the_words_of_the_whole_text(lexicon):
     # dictionary word runs across is a boundary of every segmentation.
     from pathlib import Path
 
+    import jieba
+
     segmenter = lexicon._segmenter.ready()
     text = view((Path(__file__).parent / "data" / "clean_notice.txt").read_text(encoding="utf-8"), "plain").text
     whole, pos = {0}, 0
@@ -155,7 +157,7 @@ def test_cutting_blocks_gives_the_words_of_the_whole_text(lexicon):
         pos += len(word)
         whole.add(pos)
     checked = 0
-    for m in words._BLOCK.finditer(text):
+    for m in jieba.re_han_default.finditer(text):
         block, start = m.group(), m.start()
         spanned, _ = segmenter.block_of(block)
         mask = segmenter.cut(block)
@@ -165,3 +167,13 @@ def test_cutting_blocks_gives_the_words_of_the_whole_text(lexicon):
                 assert spanned[k] or mask[k]
             checked += 1
     assert checked > 1500
+
+
+def test_the_block_characters_are_the_ones_jieba_cuts_as_one_block() -> None:
+    import jieba
+
+    from reviewer.engine.words import _IN_BLOCK
+
+    ours = {cp for cp in range(0x110000) if _IN_BLOCK[cp]}
+    theirs = {cp for cp in range(0x10000) if jieba.re_han_default.fullmatch(chr(cp))}
+    assert ours == theirs

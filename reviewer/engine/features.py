@@ -16,9 +16,9 @@ the text is walked once, and the classifier is handed the keys found with the co
 points (``Walk``). Without that (training, evaluation, a sentence re-scored for an explanation)
 ``Vocabulary.scan`` walks the compact view with an automaton of the keys alone, which finds
 exactly the same keys. Unigrams stay off the automaton: one per character, they would be half its
-hits, and each hit costs pyahocorasick a Python tuple; ``numpy.searchsorted`` over the compact
-view's code points counts them instead. The marks are few (a tenth of the characters of a post)
-and are looked up the same way.
+hits, and each hit costs pyahocorasick a Python tuple; one gather of the compact view's code
+points through a table of every code point counts them instead. The marks are few (a tenth of the
+characters of a post) and are looked up with ``numpy.searchsorted`` in their sorted codes.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from reviewer.engine.normalize import gap_table, view
 #: the kinds of text (``reviewer.vocabulary.KINDS``) in the order of their columns in the gram block:
 #: a trained model depends on this order, so it is fixed here rather than read from the vocabulary
 KIND_COLUMNS: tuple[str, ...] = ("post", "reply")
+#: what a vocabulary builds on first use and never pickles
+_BUILT = ("_automaton", "_unigrams", "_walk_keys")
 
 
 class Walk(NamedTuple):
@@ -85,7 +87,7 @@ class Vocabulary:
         return cls(keys, len(both), len(kept_grams), mark_codes_[mark_df >= min_df])
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_automaton", "_unigrams", "_walk_keys")}
+        return {k: v for k, v in self.__dict__.items() if k not in _BUILT}
 
     @property
     def walk_keys(self) -> tuple[str, ...]:
@@ -116,15 +118,17 @@ class Vocabulary:
         return np.fromiter(chain.from_iterable(self.automaton().iter(compact)), dtype=np.int64)[1::2]
 
     def _unigram_keys(self, codes: np.ndarray) -> np.ndarray:
-        """The key of every unigram occurrence, from the compact view's code points."""
+        """The key of every unigram occurrence, from the compact view's code points: one gather
+        through a table of every code point (-1: no key)."""
         table = self.__dict__.get("_unigrams")
         if table is None:
-            single = [(ord(key), k) for k, key in enumerate(self.keys) if len(key) == 1]
-            single.sort()
-            table = self._unigrams = (np.array([c for c, _ in single], dtype=np.uint32),
-                                      np.array([k for _, k in single], dtype=np.int64))
-        points, keys = table
-        return keys[_found_in(points, codes)]
+            table = np.full(0x110000, -1, dtype=np.int32)
+            for k, key in enumerate(self.keys):
+                if len(key) == 1:
+                    table[ord(key)] = k
+            self._unigrams = table
+        found = table[codes]
+        return found[found >= 0]
 
     def hits(self, text: str, kind: str, walk: Walk | None = None) -> np.ndarray:
         """The column of every feature occurrence (unordered): the grams and words the walk over the
@@ -133,12 +137,13 @@ class Vocabulary:
             compact = view(text, "compact")
             walk = Walk(self.scan(compact.text), compact.codes)
         found = np.concatenate((walk.keys, self._unigram_keys(walk.codes)))
-        grams, both = self.n_gram_keys, self.n_both
-        parts = [found[found < grams], found[found < both] + self.n_grams,
-                 found[found >= grams] + (self.n_grams + both - grams),
-                 np.array([grams + KIND_COLUMNS.index(kind)], dtype=np.int64)]
-        parts.append(_found_in(self.marks, mark_codes(fold_points(text))) + (self.n_grams + self.n_words))
-        return np.concatenate(parts)
+        kind_column = self.n_gram_keys + KIND_COLUMNS.index(kind)
+        marks = _found_in(self.marks, mark_codes(fold_points(text)))
+        # a gram key's column is its index; a word-only key's follows the words that are grams too,
+        # and each of those has a second column: n_grams + its index
+        columns = np.where(found < self.n_gram_keys, found, found + (self.n_grams + self.n_both - self.n_gram_keys))
+        return np.concatenate((columns, found[found < self.n_both] + self.n_grams,
+                               np.array([kind_column], dtype=np.int64), marks + (self.n_grams + self.n_words)))
 
     def count_matrix(self, texts: Sequence[str], kinds: Sequence[str]):  # -> scipy.sparse.csr_matrix
         """Counts of every column in each text (what training fits on)."""
@@ -178,14 +183,21 @@ def _found_in(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 def mark_codes(points: np.ndarray) -> np.ndarray:
     """The packed 1–2 grams of folded code points that hold a character the compact view leaves out."""
-    if not len(points):
-        return np.zeros(0, dtype=np.uint64)
     gap = gap_table()[points]
-    if not gap.any():
+    singles = np.flatnonzero(gap)
+    if not len(singles):
         return np.zeros(0, dtype=np.uint64)
+    pairs = np.flatnonzero(gap[:-1] | gap[1:])  # a pair (i, i + 1) with a gap in it
     wide = points.astype(np.uint64)
-    pairs = (wide[:-1] << np.uint64(21)) | wide[1:]
-    return np.concatenate((wide[gap], pairs[gap[:-1] | gap[1:]]))
+    return np.concatenate((wide[singles], (wide[pairs] << np.uint64(21)) | wide[pairs + 1]))
+
+
+def counted(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns, ascending, and how often each occurs (``numpy.unique`` with
+    ``return_counts``, without its general-purpose checks: a review counts one text at a time)."""
+    columns = np.sort(columns)
+    starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
+    return columns[starts], np.diff(np.append(starts, len(columns)))
 
 
 class Features:
@@ -205,7 +217,7 @@ class Features:
     def vector(self, text: str, kind: str, walk: Walk | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ascending columns, their sublinear-tf IDF weights l2-normalised per block (as
         TfidfTransformer and a normaliser per block compute them) and the columns' ``rows``."""
-        cols, counts = np.unique(self.vocabulary.hits(text, kind, walk), return_counts=True)
+        cols, counts = counted(self.vocabulary.hits(text, kind, walk))
         rows = np.take(self.rows, cols, axis=0)
         weights = (1.0 + np.log(counts)) * rows[:, 0]
         a, b = np.searchsorted(cols, self._bounds).tolist()

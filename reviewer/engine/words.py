@@ -52,8 +52,12 @@ BOUNDARY_CHECK: dict[str, int] = {
     "secret_marking": 0,  # a marking is never part of an innocent word
 }
 _HAN = re.compile("[\u4e00-\u9fd5]+")
-#: jieba's ``re_han_default``: the characters it cuts as one block.
-_BLOCK = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&._%\\-]+")
+#: jieba's ``re_han_default`` (``[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+``): the characters it cuts as
+#: one block, as a flag per code point, so a text's blocks are found with array operations.
+_IN_BLOCK = np.zeros(0x110000, dtype=bool)
+for _lo, _hi in ((0x4E00, 0x9FD5), (ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9"))):
+    _IN_BLOCK[_lo:_hi + 1] = True
+_IN_BLOCK[[ord(c) for c in "+#&._%-"]] = True
 _CUT_CACHE = 8192  # blocks remembered per segmenter
 
 
@@ -190,9 +194,10 @@ class TextWords:
         self._segmenter = segmenter.ready()
         plain = plain if plain is not None else view(original, "plain")
         self._text = plain.text
-        self._spans = [m.span() for m in _BLOCK.finditer(plain.text)]
-        self._starts = np.array([s for s, _ in self._spans], dtype=np.int64)
-        self._ends = np.array([e for _, e in self._spans], dtype=np.int64)
+        inside = np.concatenate(([False], _IN_BLOCK[plain.codes], [False]))
+        edges = np.flatnonzero(inside[1:] != inside[:-1])  # where a block starts, then where it ends
+        self._starts, self._ends = edges[0::2], edges[1::2]
+        self._spans = list(zip(self._starts.tolist(), self._ends.tolist(), strict=True))
         # plain index of every compact character; -1 where the two views disagree (an expansion)
         at = np.minimum(np.searchsorted(plain.positions, compact.positions), max(len(plain.text) - 1, 0))
         same = plain.codes[at] == compact.codes if len(plain.text) else np.zeros(len(at), dtype=bool)
