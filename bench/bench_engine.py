@@ -9,9 +9,10 @@ prints, in one run on one machine (compare the ratios, not the absolute figures)
   raw          pyahocorasick ``iter`` over the compact view of every post, all terms (the limit)
   lexicon      our lexicon pass: compact view (normalization + offset map), matching, allow list,
                word boundaries, mapping every match back to the original text
-  review       the full ``review()`` without the classifier (lexicon + pattern rules + verdict)
+  review       the full ``review()`` without the classifier (lexicon + pattern rules + verdict); the
+               offer rule's anchors ride on the lexicon's automaton, as the service builds it
   review+clf   the full ``review()`` with the classifier, when a trained model is present: its keys
-               ride on the lexicon's automaton, as the service builds it (one walk for both)
+               ride on the lexicon's automaton too (one walk for all)
   review/cold  ``review()`` without the classifier, the jieba block caches emptied before every
                post: no block is remembered from one post to the next (unique traffic)
   review/nochk ``review()`` without the classifier and with no word-boundary check (jieba's cost)
@@ -54,6 +55,7 @@ from reviewer.engine import words  # noqa: E402
 from reviewer.engine.core import Engine  # noqa: E402
 from reviewer.engine.lexicon import Lexicon, load_categories  # noqa: E402
 from reviewer.engine.normalize import view, warm_up  # noqa: E402
+from reviewer.engine.riders import Riders  # noqa: E402
 
 FAMILY = "bench"
 CATEGORIES = "category\tgate\tseverity\tname\tcovers\n" f"{FAMILY}\tpolicy\tinfo\t测试词\tjieba 词典中的真实词语（基准测试）\n"
@@ -85,7 +87,7 @@ def best_of_rounds(repeat: int, stages: dict[str, tuple]) -> dict[str, float]:
 
 def load_lexicon(folder: Path, checks: bool, features: tuple[str, ...] = ()) -> Lexicon:
     """The shipped lexicon plus the bench folder, with the boundary check table on or off (and the
-    classifier's keys on its automaton, as ``Engine.from_settings`` builds it)."""
+    riders' keys on its automaton, as ``Engine.from_settings`` builds it)."""
     saved = dict(words.BOUNDARY_CHECK)
     if checks:
         words.BOUNDARY_CHECK[FAMILY] = words.BOUNDARY_CHECK["commercial"]
@@ -106,14 +108,16 @@ def measure(size: int, filler: list[str], posts: list[str], compact: list[str], 
         settings = replace(load_settings(), lexicon_dirs=(folder,))
         categories = load_categories(settings.lexicon_dirs)
         started = time.perf_counter()
-        lexicon = load_lexicon(folder, checks=True)
+        anchors = Riders.build()  # an engine without the classifier carries the offer anchors alone
+        lexicon = load_lexicon(folder, checks=True, features=anchors.keys)
         lexicon.warm_up()
         loading = time.perf_counter() - started
-        unchecked = load_lexicon(folder, checks=False)
-        shared = load_lexicon(folder, checks=True, features=classifier.scan_keys) if classifier is not None else lexicon
-    engine = Engine(settings, lexicon, categories)
-    engine_clf = Engine(settings, shared, categories, classifier)
-    engine_nochk = Engine(settings, unchecked, categories)
+        unchecked = load_lexicon(folder, checks=False, features=anchors.keys)
+        riders = Riders.build(classifier.scan_keys) if classifier is not None else anchors
+        shared = load_lexicon(folder, checks=True, features=riders.keys) if classifier is not None else lexicon
+    engine = Engine(settings, lexicon, categories, riders=anchors)
+    engine_clf = Engine(settings, shared, categories, classifier, riders=riders)
+    engine_nochk = Engine(settings, unchecked, categories, riders=anchors)
     segmenter = lexicon.segmenter
     terms = sorted({e.term for e in lexicon.entries})
     raw = ahocorasick.Automaton()

@@ -142,7 +142,7 @@ def test_the_classifiers_keys_never_become_findings(model: Classifier, shared: L
 
 def test_review_on_the_shared_walk_equals_review_with_the_classifier_walking_alone(texts) -> None:
     engine = Engine.from_settings(load_settings(), classifier=True)
-    assert engine.lexicon.features is engine.classifier.scan_keys
+    assert engine._shared_walk and engine.riders.classifier is engine.classifier.scan_keys
     apart = Engine(engine.settings, Lexicon.load(), engine.categories, engine.classifier, engine.known_leaders)
     for text, kind, duty in texts:
         together, alone = engine.review(text, kind, duty=duty), apart.review(text, kind, duty=duty)

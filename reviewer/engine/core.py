@@ -4,8 +4,8 @@
                                   ├► pattern rules (patterns.py) ────┼► findings ─► verdict
                                   └► classifier (classifier.py) ─────┘
 
-The classifier's grams and words are keys of the lexicon's automaton (``features.py``), so the one
-walk over the compact view serves both.
+The classifier's grams and words and the offer rule's anchors ride on the lexicon's automaton
+(``riders.py``), so the one walk over the compact view serves all three.
 
 Gates and severities come from the rule families in ``lexicons/categories.tsv`` unless a lexicon
 entry overrides them; the verdict is the worst severity found.
@@ -20,11 +20,12 @@ from operator import attrgetter
 from typing import Any
 
 from reviewer.config import Settings, load_settings
-from reviewer.engine import aside, context, leaders, patterns
+from reviewer.engine import aside, context, leaders, offers, patterns
 from reviewer.engine.features import Walk
 from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.engine.lexicon import Category, Lexicon, load_categories
 from reviewer.engine.normalize import views as all_views
+from reviewer.engine.riders import Riders
 from reviewer.errors import InputError
 from reviewer.vocabulary import KINDS
 
@@ -39,14 +40,18 @@ class Engine:
     classifier: Any = None
     known_leaders: tuple[leaders.Leader, ...] = ()  # a unit's leaders and their titles (leaders.tsv)
     overlay: Any = None  # the database's lexicon (overlay.Overlay), laid over the files' one
+    riders: Riders | None = None  # what rides on the lexicon's automaton (from_settings builds it so)
     _context: patterns.Context = field(init=False)
+    _riding: Riders | None = field(init=False)
     _shared_walk: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self._context = patterns.Context(tuple(self.settings.allowed_domains))
-        # the lexicon's walk finds this classifier's keys (from_settings builds it so); else the classifier walks alone
+        # the lexicon's walk finds these riders' keys only if it was built with them; else each reader walks alone
+        riders = self.riders
+        self._riding = riders if riders is not None and self.lexicon.features is riders.keys else None
         keys = getattr(self.classifier, "scan_keys", None)
-        self._shared_walk = bool(keys) and self.lexicon.features is keys
+        self._shared_walk = bool(keys) and self._riding is not None and self._riding.classifier is keys
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, classifier: bool | None = None,
@@ -58,11 +63,12 @@ class Engine:
         model = None
         if settings.classifier_enabled if classifier is None else classifier:
             model = _load_classifier(settings)
-        # the classifier's grams and words ride on the lexicon's automaton: one walk finds both
+        # the classifier's grams and words and the offer anchors ride on the lexicon's automaton: one walk finds all
+        riders = Riders.build(model.scan_keys if model is not None else ())
         lexicon = Lexicon.load(settings.lexicon_dirs, units=settings.unit_lexicon_dir,
-                               build=aside.build_aside if aside_build else aside.build_here,
-                               features=model.scan_keys if model is not None else ())
-        return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model, leaders.load(settings.lexicon_dirs))
+                               build=aside.build_aside if aside_build else aside.build_here, features=riders.keys)
+        return cls(settings, lexicon, load_categories(settings.lexicon_dirs), model, leaders.load(settings.lexicon_dirs),
+                   riders=riders)
 
     @property
     def lexicon_version(self) -> int:
@@ -109,14 +115,16 @@ class Engine:
         findings = self.lexicon.match(text, views["compact"], views["plain"], units, flat)
         if self.overlay is not None:
             findings = self.overlay.apply(findings, text, views, units, self.categories)
-        findings.extend(patterns.match(text, views, self.categories, self._context))
+        found = self.lexicon.features_found(flat) if self._riding is not None else None
+        gates = {offers.RULE: self._riding.offer_gate(found)} if found is not None else {}
+        findings.extend(patterns.match(text, views, self.categories, self._context, gates))
         findings.extend(context.political(text, views["plain"], self.categories.get("political_expression")))
         findings.extend(leaders.find(text, views["plain"], self.known_leaders, self.categories.get("leader_title")))
         findings = context.relax(findings, views["plain"], as_of_year)
         labels: dict[str, float] = {}
         if classify and self.classifier is not None:
             judged = tuple(self.settings.classifier_labels.get(kind, ()))
-            walk = Walk(self.lexicon.features_found(flat), views["compact"].codes) if self._shared_walk else None
+            walk = Walk(self._riding.classifier_keys(found), views["compact"].codes) if self._shared_walk else None
             labels, more = self.classifier.assess(text, kind=kind, duty=duty, judged=judged, walk=walk)
             findings.extend(self._with_family_defaults(more))
         findings = _dedupe(findings)

@@ -24,41 +24,63 @@ class OfferDataError(ValueError):
     """``lexicons/offers.toml`` contradicts itself."""
 
 
+#: the pattern rule these offers are reported under (``patterns.rules``)
+RULE = "commercial.offer"
+
+
 @lru_cache(maxsize=1)
-def _cues() -> tuple[re.Pattern, ahocorasick.Automaton, re.Pattern | None, int]:
-    """One alternation with a named group per family, the anchors' automaton (value: family bits),
-    the exemptions and the minimum number of families."""
-    data = tomllib.loads(resources.files("reviewer.lexicons").joinpath("offers.toml").read_text("utf-8"))
+def _data() -> dict:
+    return tomllib.loads(resources.files("reviewer.lexicons").joinpath("offers.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def anchors() -> dict[str, int]:
+    """Each anchor and the families it anchors, one bit per family (in the order of ``families``)."""
+    data = _data()
     families = data["families"]
     bits: dict[str, int] = {}
     for n, name in enumerate(families):
-        anchors = data["anchors"][name]
+        found = data["anchors"][name]
         for cue in families[name]:
-            if not any(anchor in cue for anchor in anchors):
-                raise OfferDataError(f"offers.toml: “{cue}”不含 {name} 类的任何一个锚词（{'、'.join(anchors)}）")
-        for anchor in anchors:
+            if not any(anchor in cue for anchor in found):
+                raise OfferDataError(f"offers.toml: “{cue}”不含 {name} 类的任何一个锚词（{'、'.join(found)}）")
+        for anchor in found:
             bits[anchor] = bits.get(anchor, 0) | 1 << n
+    return bits
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[re.Pattern, ahocorasick.Automaton, re.Pattern | None]:
+    """One alternation with a named group per family, the anchors' automaton (value: family bits)
+    and the exemptions."""
+    data = _data()
     automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    for anchor, value in bits.items():
+    for anchor, value in anchors().items():
         automaton.add_word(anchor, value)
     automaton.make_automaton()
-    pattern = re.compile("|".join(f"(?P<{name}>{'|'.join(cues)})" for name, cues in families.items()))
+    pattern = re.compile("|".join(f"(?P<{name}>{'|'.join(cues)})" for name, cues in data["families"].items()))
     exempt = re.compile("|".join(map(re.escape, data["exempt"]))) if data.get("exempt") else None
-    return pattern, automaton, exempt, int(data["min_families"])
+    return pattern, automaton, exempt
+
+
+def enough(families: int) -> bool:
+    """Do these family bits reach the minimum number of families?"""
+    return families.bit_count() >= int(_data()["min_families"])
 
 
 def gate(plain: View) -> bool:
-    """Do the text's anchors touch at least the minimum number of families? One automaton pass."""
-    _, automaton, _, least = _cues()
+    """Do the text's anchors touch at least the minimum number of families? One automaton pass
+    (in review the anchors ride on the lexicon's walk instead: ``riders``)."""
     seen = 0
-    for _, value in automaton.iter(plain.text):
+    for _, value in _cues()[1].iter(plain.text):
         seen |= value
-    return seen.bit_count() >= least
+    return enough(seen)
 
 
 def find_offers(text: str) -> Iterator[re.Match]:
     """Sentences of ``text`` (the plain view) with cues of at least the minimum number of families."""
-    pattern, _, exempt, least = _cues()
+    pattern, _, exempt = _cues()
+    least = int(_data()["min_families"])
     reach = -1
     for cue in pattern.finditer(text):
         if cue.start() < reach:

@@ -9,9 +9,10 @@ bank card, the domain of a URL against the allow list). Lists of domains and cod
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -211,7 +212,8 @@ def _iter_find(text: str, needle: str) -> Iterator[int]:
         i = text.find(needle, i + 1)
 
 
-_NEVER = re.compile(r"(?!)")  # rules that find their matches with a finder scan with nothing
+_NEVER = re.compile(r"(?!)")
+_NONE_SETTLED: Mapping[str, bool] = MappingProxyType({})  # rules that find their matches with a finder scan with nothing
 _N = r"(?<![\d第])(?<!\d[.,])(?:\d{1,3}(?:,\d{3})+|\d{1,6}|[〇零一二两三四五六七八九十百千万几数]{1,6})[余多]?"
 _FIGURE = re.compile(r"[\d〇零一二两三四五六七八九十百千万几数][余多]?[人名起宗死]")  # how every casualty figure ends
 _AHEAD = r"(?:明天|明日|后天|下周[一二三四五六日天]?|下个?月|将于|拟于|计划于|定于)[^。;!?\n]{0,15}?(?:突击检查|突击抽查|突查|暗访|飞行检查)"
@@ -287,7 +289,7 @@ def rules() -> tuple[PatternRule, ...]:
             re.compile(r"(?:qq|扣扣|企鹅)(?:群号|号码|群|号)?:?([1-9]\d{4,11})(?![0-9])"),
             "删除 QQ 号", "招揽添加 QQ 号或 QQ 群，属商业引流", None,
         ),
-        PatternRule("commercial.offer", "commercial", "plain", _NEVER, "删除促销、招揽内容",
+        PatternRule(offers.RULE, "commercial", "plain", _NEVER, "删除促销、招揽内容",
                     "同一句中出现多类促销要素（折扣、满减、到店、包邮、限时抢购等），属商业广告", None, 1, offers.gate, offers.find_offers),
         PatternRule(
             "secret_marking.classification", "secret_marking", "plain",
@@ -329,13 +331,16 @@ def rules() -> tuple[PatternRule, ...]:
 
 
 
-def match(original: str, views: dict[str, View], categories: dict[str, Category], ctx: Context) -> list[Finding]:
-    """Run every pattern rule over its view and map matches back to the original text."""
+def match(original: str, views: dict[str, View], categories: dict[str, Category], ctx: Context,
+          gates: Mapping[str, bool] = _NONE_SETTLED) -> list[Finding]:
+    """Run every pattern rule over its view and map matches back to the original text. ``gates``:
+    rules whose gate the caller settled already (the offer rule's, from the lexicon's walk)."""
     findings: list[Finding] = []
     claimed: dict[str, list[tuple[int, int]]] = {}
     for rule in rules():
         view = views[rule.view]
-        if rule.gate is not None and not rule.gate(view):
+        settled = gates.get(rule.name)
+        if settled is False or (settled is None and rule.gate is not None and not rule.gate(view)):
             continue
         category = categories[rule.category]
         found = rule.finder(view.text) if rule.finder is not None else rule.regex.finditer(view.text)
