@@ -1,9 +1,10 @@
 """The views undo disguises, and every character of a view points back at its original character."""
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.engine.normalize import VIEWS, _table, _view_exact, view
+from reviewer.engine.normalize import VIEWS, _build, _table, _view_exact, view, views
 
 # Any code point, lone surrogates included: pasted text can carry them and must never crash us.
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200)
@@ -86,3 +87,26 @@ def test_characters_that_expand_keep_their_original_position():
 
 def test_lone_surrogates_and_controls_do_not_crash_and_are_dropped():
     assert view("a\ud800b\x00c", "compact").text == "abc"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, MIXED_TEXT))
+def test_the_views_built_together_equal_each_view_built_alone(text):
+    together = views(text)
+    for name in VIEWS:
+        alone = view(text, name)
+        assert together[name].text == alone.text
+        assert together[name].positions.tolist() == alone.positions.tolist()
+        assert together[name].codes.tolist() == alone.codes.tolist()
+
+
+def test_every_code_point_the_views_read_off_the_plain_view_gives_each_views_own_result():
+    from reviewer.engine.normalize import _derived
+
+    derived = _derived()
+    fast = [cp for cp in range(0x110000) if not derived.slow[cp] and not 0xD800 <= cp < 0xE000]
+    text = "".join(map(chr, fast))
+    together = views(text)
+    for name in VIEWS:
+        alone = _build(text, np.frombuffer(text.encode("utf-32-le"), dtype="<u4"), _table(name))
+        assert together[name].text == alone.text and together[name].positions.tolist() == alone.positions.tolist()

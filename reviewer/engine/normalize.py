@@ -154,9 +154,57 @@ def view(text: str, name: str = "compact") -> View:
 
 
 def views(text: str, names: tuple[str, ...] = VIEWS) -> dict[str, View]:
-    """Several views of one text, decoding its code points once for all of them."""
+    """Several views of one text, decoding its code points once for all of them (all three: the
+    compact and digits views are read off the plain one, see ``_Derived``)."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    if names == VIEWS and text:
+        derived = _derived()
+        if not derived.slow[cps].any():
+            return _derive(cps, derived)
     return {name: _build(text, cps, _table(name)) for name in names}
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """The compact and digits views as filters of the plain view's characters.
+
+    Each keeps or drops a character of the plain view (the digits view also rewrites 一 as 1), so
+    both are read off the plain view's code points with small gathers instead of building each from
+    the text. ``slow`` marks the code points for which that is not exactly what a view's own table
+    does (one that expands, or whose plain character another view treats otherwise): a text with
+    one of them takes ``_build`` for each view.
+    """
+
+    slow: np.ndarray  # bool per code point of the text
+    compact_keep: np.ndarray  # bool per plain character: the compact view keeps it
+    digits_keep: np.ndarray  # bool per plain character: the digits view keeps it
+    digits_target: np.ndarray  # uint32 per plain character: what the digits view makes of it
+
+
+@cache
+def _derived() -> _Derived:
+    plain, compact, digits = (_table(name) for name in VIEWS)
+    every = np.arange(0x110000, dtype="<u4")
+    out = plain.target  # the plain character of each code point it keeps
+    compact_keep = compact.keep & (compact.target == every)
+    slow = plain.expands | compact.expands | digits.expands
+    # where the plain view keeps a code point, the others must treat it as they treat its plain character
+    derived_compact = plain.keep & compact_keep[out]
+    slow |= (derived_compact != compact.keep) | (compact.keep & (compact.target != out))
+    derived_digits = plain.keep & digits.keep[out]
+    slow |= (derived_digits != digits.keep) | (digits.keep & (digits.target != digits.target[out]))
+    return _Derived(slow, compact_keep, digits.keep, digits.target)
+
+
+def _derive(cps: np.ndarray, derived: _Derived) -> dict[str, View]:
+    positions = np.flatnonzero(_table("plain").keep[cps])
+    codes = _table("plain").target[cps[positions]]
+    found = {"plain": View(codes.tobytes().decode("utf-32-le"), positions, codes)}
+    for name, keep, target in (("compact", derived.compact_keep, None), ("digits", derived.digits_keep, derived.digits_target)):
+        kept = keep[codes]
+        view_codes = codes[kept] if target is None else target[codes[kept]]
+        found[name] = View(view_codes.tobytes().decode("utf-32-le"), positions[kept], view_codes)
+    return found
 
 
 def _build(text: str, cps: np.ndarray, table: _Table) -> View:
@@ -200,6 +248,7 @@ def warm_up() -> None:
     """Build all view tables now (about a second) rather than on the first request."""
     for name in VIEWS:
         _table(name)
+    _derived()
 
 
 @cache
