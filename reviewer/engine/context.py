@@ -19,8 +19,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-import numpy as np
-
 from reviewer.engine.findings import Finding
 from reviewer.engine.lexicon import Category
 from reviewer.engine.normalize import View
@@ -128,8 +126,8 @@ def relax(findings: Iterable[Finding], plain: View, as_of_year: int | None = Non
             out.append(finding)
             continue
         # the plain-view span of the finding: the view keeps original positions in ascending order
-        start = int(np.searchsorted(plain.positions, finding.start))
-        end = int(np.searchsorted(plain.positions, finding.end))
+        start = int(plain.positions.searchsorted(finding.start))
+        end = int(plain.positions.searchsorted(finding.end))
         why = _why(rule, finding, plain.text, start, end)
         limit = _named_year(finding.note, rule.reform_year) if rule.reform_year else None
         if why is None and as_of_year and limit and as_of_year <= limit:

@@ -176,7 +176,7 @@ def _found_in(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """The position in the sorted ``table`` of each of ``codes`` it holds (the others are skipped)."""
     if not len(codes) or not len(table):
         return np.zeros(0, dtype=np.int64)
-    pos = np.searchsorted(table, codes)
+    pos = table.searchsorted(codes)
     pos[pos >= len(table)] = 0
     return pos[table[pos] == codes]
 
@@ -184,10 +184,10 @@ def _found_in(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def mark_codes(points: np.ndarray) -> np.ndarray:
     """The packed 1–2 grams of folded code points that hold a character the compact view leaves out."""
     gap = gap_table()[points]
-    singles = np.flatnonzero(gap)
+    singles = gap.nonzero()[0]
     if not len(singles):
         return np.zeros(0, dtype=np.uint64)
-    pairs = np.flatnonzero(gap[:-1] | gap[1:])  # a pair (i, i + 1) with a gap in it
+    pairs = (gap[:-1] | gap[1:]).nonzero()[0]  # a pair (i, i + 1) with a gap in it
     wide = points.astype(np.uint64)
     return np.concatenate((wide[singles], (wide[pairs] << np.uint64(21)) | wide[pairs + 1]))
 
@@ -196,7 +196,7 @@ def counted(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct columns, ascending, and how often each occurs (``numpy.unique`` with
     ``return_counts``, without its general-purpose checks: a review counts one text at a time)."""
     columns = np.sort(columns)
-    starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
+    starts = np.concatenate(([True], columns[1:] != columns[:-1])).nonzero()[0]
     return columns[starts], np.diff(np.append(starts, len(columns)))
 
 
@@ -220,7 +220,7 @@ class Features:
         cols, counts = counted(self.vocabulary.hits(text, kind, walk))
         rows = np.take(self.rows, cols, axis=0)
         weights = (1.0 + np.log(counts)) * rows[:, 0]
-        a, b = np.searchsorted(cols, self._bounds).tolist()
+        a, b = cols.searchsorted(self._bounds).tolist()
         for block in (weights[:a], weights[a:b], weights[b:]):
             norm = math.sqrt(block @ block)
             if norm:

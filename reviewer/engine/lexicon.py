@@ -345,7 +345,7 @@ def _uncovered(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, is_allow: 
     reach = np.maximum.accumulate(ends[is_allow][order])
     terms = ~is_allow
     ids, starts, ends = ids[terms], starts[terms], ends[terms]
-    before = np.searchsorted(allow_starts, starts, side="right") - 1
+    before = allow_starts.searchsorted(starts, side="right") - 1
     covered = (before >= 0) & (reach[np.maximum(before, 0)] >= ends)
     return ids[~covered], starts[~covered], ends[~covered]
 

@@ -197,7 +197,7 @@ def _derived() -> _Derived:
 
 
 def _derive(cps: np.ndarray, derived: _Derived) -> dict[str, View]:
-    positions = np.flatnonzero(_table("plain").keep[cps])
+    positions = _table("plain").keep[cps].nonzero()[0]
     codes = _table("plain").target[cps[positions]]
     found = {"plain": View(codes.tobytes().decode("utf-32-le"), positions, codes)}
     for name, keep, target in (("compact", derived.compact_keep, None), ("digits", derived.digits_keep, derived.digits_target)):
@@ -211,7 +211,7 @@ def _build(text: str, cps: np.ndarray, table: _Table) -> View:
     if not text:
         return View("", np.zeros(0, dtype=np.int64), np.zeros(0, dtype="<u4"))
     if not table.expands[cps].any():
-        positions = np.flatnonzero(table.keep[cps])
+        positions = table.keep[cps].nonzero()[0]
         codes = table.target[cps[positions]]
         return View(codes.tobytes().decode("utf-32-le"), positions, codes)
     return _view_exact(text, table)

@@ -195,11 +195,11 @@ class TextWords:
         plain = plain if plain is not None else view(original, "plain")
         self._text = plain.text
         inside = np.concatenate(([False], _IN_BLOCK[plain.codes], [False]))
-        edges = np.flatnonzero(inside[1:] != inside[:-1])  # where a block starts, then where it ends
+        edges = (inside[1:] != inside[:-1]).nonzero()[0]  # where a block starts, then where it ends
         self._starts, self._ends = edges[0::2], edges[1::2]
         self._spans = list(zip(self._starts.tolist(), self._ends.tolist(), strict=True))
         # plain index of every compact character; -1 where the two views disagree (an expansion)
-        at = np.minimum(np.searchsorted(plain.positions, compact.positions), max(len(plain.text) - 1, 0))
+        at = np.minimum(plain.positions.searchsorted(compact.positions), max(len(plain.text) - 1, 0))
         same = plain.codes[at] == compact.codes if len(plain.text) else np.zeros(len(at), dtype=bool)
         self._plain_at = np.where(same, at, -1)
 
@@ -208,7 +208,7 @@ class TextWords:
         as ``points`` need to know. Positions outside blocks are boundaries; so is every position
         of a block that no dictionary word runs across; blocks where one does are cut."""
         size = len(self._text)
-        block = np.searchsorted(self._starts, points, side="right") - 1
+        block = self._starts.searchsorted(points, side="right") - 1
         inside = (block >= 0) & (points < self._ends[np.maximum(block, 0)])
         boundary = bytearray(b"\x01" * (size + 1))
         spanned: bytearray | None = None
