@@ -2,7 +2,7 @@
 
 Posts of 300-1000 characters are assembled from the clean posts of our corpus (about 5 MB in
 all). Prints MB/s (UTF-8 bytes) for: the classifier's keys found by its own walk over the
-compact view, every feature column counted (``Vocabulary.hits``: the walk, the kind, the marks),
+compact view, every feature column counted (``Vocabulary.counts``: the walk, the kind, the marks),
 ``assess`` without and with an account duty, and a pyahocorasick scan with 2,000 corpus words;
 then the ratios; last ``review()`` with the classifier, and without it on an engine whose
 lexicon carries no classifier keys (best of three alternating passes): the difference is what
@@ -82,7 +82,7 @@ def main() -> None:
     model.vocabulary.scan(docs[0])  # the key automaton is built on first use: not part of the rate
     aho = rate("pyahocorasick iter (2,000 words)", docs, nbytes, lambda d: sum(1 for _ in automaton.iter(d)))
     rate("keys, own walk of the compact view", docs, nbytes, lambda d: model.vocabulary.scan(view(d, "compact").text))
-    rate("every column counted", docs, nbytes, lambda d: model.vocabulary.hits(d, "post"))
+    rate("every column counted", docs, nbytes, lambda d: model.vocabulary.counts(d, "post"))
     plain = rate("assess(post)", docs, nbytes, lambda d: model.assess(d, "post"))
     duty = rate("assess(post, own department)", docs, nbytes, lambda d: model.assess(d, "post", duty_of[d]))
     print(f"assess / aho-corasick: {plain / aho:.1%} (with duty {duty / aho:.1%})")

@@ -177,3 +177,10 @@ def test_the_block_characters_are_the_ones_jieba_cuts_as_one_block() -> None:
     ours = {cp for cp in range(0x110000) if _IN_BLOCK[cp]}
     theirs = {cp for cp in range(0x10000) if jieba.re_han_default.fullmatch(chr(cp))}
     assert ours == theirs
+
+
+def test_the_block_around_a_position_is_the_run_jieba_cuts_as_one() -> None:
+    text = "市民可拨打12345热线，咨询A+B套餐。"
+    assert words.block_at(text, 2) == "市民可拨打12345热线"
+    assert words.block_at(text, 12) == "，"
+    assert words.block_at(text, 14) == "咨询A+B套餐"

@@ -232,16 +232,16 @@ class Classifier:
         return cols, weights
 
     def _weighted(self, text: str, kind: str, walk: Walk | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`_vector` plus the columns' IDF and class weights (``Features.vector``)."""
+        """:meth:`_vector` plus its dot product with each class's weights (``Features.vector``)."""
         if kind not in KINDS:
             raise ValueError(f"未知的文本类型：{kind!r}（应为 {'、'.join(KINDS)}）")
         return self._features.vector(text, kind, walk)
 
     def margins(self, text: str, kind: str = "post", duty: str | None = None, walk: Walk | None = None) -> Margins:
         """Decision values before calibration (what Platt scaling is fitted on). ``walk``: what the
-        lexicon's walk over this text's compact view found (``features.Walk``)."""
-        cols, w, rows = self._weighted(text, kind, walk)
-        margins = w @ rows[:, 1:] + self.intercept
+        lexicon's walk over this text's compact view found (``riders.Walk``)."""
+        cols, w, sums = self._weighted(text, kind, walk)
+        margins = sums + self.intercept
         split = self._topic_split(duty) if kind == "post" else None
         if split is None:
             return Margins(margins, None, None)

@@ -21,11 +21,10 @@ from typing import Any
 
 from reviewer.config import Settings, load_settings
 from reviewer.engine import aside, context, leaders, offers, patterns
-from reviewer.engine.features import Walk
 from reviewer.engine.findings import Finding, Report, verdict
 from reviewer.engine.lexicon import Category, Lexicon, load_categories
 from reviewer.engine.normalize import views as all_views
-from reviewer.engine.riders import Riders
+from reviewer.engine.riders import Riders, Walk
 from reviewer.errors import InputError
 from reviewer.vocabulary import KINDS
 

@@ -21,7 +21,7 @@ from reviewer.engine.core import Engine
 from reviewer.engine.findings import Report
 from reviewer.engine.lexicon import Entry
 from reviewer.engine.normalize import view, views
-from reviewer.engine.words import _BLOCK, TextWords
+from reviewer.engine.words import TextWords, block_at
 
 OUTCOMES = {"reported": "报出", "allowed": "被允许词消除", "straddles": "跨越分词边界，不报", "nested": "包含在更长的词条中",
             "disabled": "已被本部署停用或覆盖"}
@@ -103,7 +103,7 @@ def explain(engine: Engine, text: str, kind: str = "post", units: tuple[str, ...
         elif not any((o_start, o_end, entry.category) in reported for entry in entries):
             if text_words is not None and not bool(text_words.stand(np.array([s]), np.array([e]))[0]):
                 outcome = "straddles"
-                block = _block(plain.text, plain_index(plain, o_start))
+                block = block_at(plain.text, plain_index(plain, o_start))
                 why = f"jieba 分词为“{'/'.join(segmenter.words_of(block))}”，有词跨过命中的开头或结尾"
             else:
                 longer = next((t for a, b, t, en in terms if a <= s and b >= e and (a, b) != (s, e)
@@ -114,11 +114,6 @@ def explain(engine: Engine, text: str, kind: str = "post", units: tuple[str, ...
     views_of = {rule.name: rule.view for rule in patterns.rules()}
     return Explanation(report, tuple(traces), {f.rule: views_of.get(f.rule, "plain") for f in report.findings
                                                if f.source == "pattern"})
-
-
-def _block(text: str, at: int) -> str:
-    """The run of characters jieba cuts as one block around plain position ``at``."""
-    return next((m.group() for m in _BLOCK.finditer(text) if m.start() <= at < m.end()), text[at:at + 1])
 
 
 def plain_index(plain, original_position: int) -> int:

@@ -16,35 +16,29 @@ the text is walked once, and the classifier is handed the keys found with the co
 points (``Walk``). Without that (training, evaluation, a sentence re-scored for an explanation)
 ``Vocabulary.scan`` walks the compact view with an automaton of the keys alone, which finds
 exactly the same keys. Unigrams stay off the automaton: one per character, they would be half its
-hits, and each hit costs pyahocorasick a Python tuple; one gather of the compact view's code
-points through a table of every code point counts them instead. The marks are few (a tenth of the
-characters of a post) and are looked up with ``numpy.searchsorted`` in their sorted codes.
+hits, and each hit costs pyahocorasick a Python tuple; a table of every code point gives each
+character's key instead. The marks are few (a tenth of the characters of a post) and are looked up
+in their sorted codes. One compiled loop (``kernels.feature_columns``) turns all of it into
+columns, and one more counts them.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from itertools import chain
-from typing import NamedTuple
 
 import numpy as np
 
+from reviewer.engine import kernels
 from reviewer.engine.chargrams import decode, fold_points, point_codes
 from reviewer.engine.normalize import gap_table, view
+from reviewer.engine.riders import Walk
 
 #: the kinds of text (``reviewer.vocabulary.KINDS``) in the order of their columns in the gram block:
 #: a trained model depends on this order, so it is fixed here rather than read from the vocabulary
 KIND_COLUMNS: tuple[str, ...] = ("post", "reply")
 #: what a vocabulary builds on first use and never pickles
 _BUILT = ("_automaton", "_unigrams", "_walk_keys")
-
-
-class Walk(NamedTuple):
-    """What the lexicon's walk over a text's compact view hands the classifier."""
-
-    keys: np.ndarray  # the walk keys found, one per occurrence (``Lexicon.features_found``)
-    codes: np.ndarray  # the compact view's code points (``View.codes``), for the unigrams
 
 
 class Vocabulary:
@@ -62,7 +56,7 @@ class Vocabulary:
         self.n_gram_keys = n_gram_keys
         self.n_grams = n_gram_keys + len(KIND_COLUMNS)
         self.n_words = n_both + len(self.keys) - n_gram_keys
-        self.marks = marks  # sorted uint64 codes (chargrams' packing) of the mark grams
+        self.marks = kernels.array(marks, np.uint64)  # sorted codes (chargrams' packing) of the mark grams
         self.n_cols = self.n_grams + self.n_words + len(marks)
 
     @classmethod
@@ -88,6 +82,10 @@ class Vocabulary:
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in _BUILT}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.marks = kernels.array(self.marks, np.uint64)  # a loaded array may be read-only
 
     @property
     def walk_keys(self) -> tuple[str, ...]:
@@ -117,9 +115,8 @@ class Vocabulary:
             return np.zeros(0, dtype=np.int64)
         return np.fromiter(chain.from_iterable(self.automaton().iter(compact)), dtype=np.int64)[1::2]
 
-    def _unigram_keys(self, codes: np.ndarray) -> np.ndarray:
-        """The key of every unigram occurrence, from the compact view's code points: one gather
-        through a table of every code point (-1: no key)."""
+    def _unigram_table(self) -> np.ndarray:
+        """The key of each code point that is a unigram key (-1: none), for one lookup per character."""
         table = self.__dict__.get("_unigrams")
         if table is None:
             table = np.full(0x110000, -1, dtype=np.int32)
@@ -127,29 +124,26 @@ class Vocabulary:
                 if len(key) == 1:
                     table[ord(key)] = k
             self._unigrams = table
-        found = table[codes]
-        return found[found >= 0]
+        return table
 
-    def hits(self, text: str, kind: str, walk: Walk | None = None) -> np.ndarray:
-        """The column of every feature occurrence (unordered): the grams and words the walk over the
-        compact view found (walked here when None), the kind, the marks."""
+    def counts(self, text: str, kind: str, walk: Walk | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each column that occurs, ascending, and how often: the grams and words the walk over the
+        compact view found (walked here when None), the unigrams, the kind, the marks."""
         if walk is None:
             compact = view(text, "compact")
             walk = Walk(self.scan(compact.text), compact.codes)
-        found = np.concatenate((walk.keys, self._unigram_keys(walk.codes)))
-        kind_column = self.n_gram_keys + KIND_COLUMNS.index(kind)
-        marks = _found_in(self.marks, mark_codes(fold_points(text)))
-        # a gram key's column is its index; a word-only key's follows the words that are grams too,
-        # and each of those has a second column: n_grams + its index
-        columns = np.where(found < self.n_gram_keys, found, found + (self.n_grams + self.n_both - self.n_gram_keys))
-        return np.concatenate((columns, found[found < self.n_both] + self.n_grams,
-                               np.array([kind_column], dtype=np.int64), marks + (self.n_grams + self.n_words)))
+        columns = kernels.feature_columns(
+            kernels.array(walk.keys, np.int64), kernels.array(walk.codes, np.uint32), fold_points(text),
+            self._unigram_table(), gap_table(), self.marks,
+            self.n_gram_keys, self.n_both, self.n_grams, self.n_words, self.n_gram_keys + KIND_COLUMNS.index(kind))
+        columns.sort()
+        return kernels.run_lengths(columns)
 
     def count_matrix(self, texts: Sequence[str], kinds: Sequence[str]):  # -> scipy.sparse.csr_matrix
         """Counts of every column in each text (what training fits on)."""
         import scipy.sparse as sp  # training only: review needs no scipy
 
-        rows = [np.unique(self.hits(t, k), return_counts=True) for t, k in zip(texts, kinds, strict=True)]
+        rows = [self.counts(t, k) for t, k in zip(texts, kinds, strict=True)]
         indptr = np.cumsum([0] + [len(c) for c, _ in rows])
         data = np.concatenate([n for _, n in rows]).astype(np.float64) if rows else np.zeros(0)
         cols = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
@@ -172,17 +166,9 @@ class Vocabulary:
         return decode(int(self.marks[col - self.n_grams - self.n_words])), False
 
 
-def _found_in(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """The position in the sorted ``table`` of each of ``codes`` it holds (the others are skipped)."""
-    if not len(codes) or not len(table):
-        return np.zeros(0, dtype=np.int64)
-    pos = table.searchsorted(codes)
-    pos[pos >= len(table)] = 0
-    return pos[table[pos] == codes]
-
-
 def mark_codes(points: np.ndarray) -> np.ndarray:
-    """The packed 1–2 grams of folded code points that hold a character the compact view leaves out."""
+    """The packed 1–2 grams of folded code points that hold a character the compact view leaves out
+    (what ``Vocabulary.fit`` keeps marks from; ``kernels.feature_columns`` finds the same grams)."""
     gap = gap_table()[points]
     singles = gap.nonzero()[0]
     if not len(singles):
@@ -192,37 +178,23 @@ def mark_codes(points: np.ndarray) -> np.ndarray:
     return np.concatenate((wide[singles], (wide[pairs] << np.uint64(21)) | wide[pairs + 1]))
 
 
-def counted(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct columns, ascending, and how often each occurs (``numpy.unique`` with
-    ``return_counts``, without its general-purpose checks: a review counts one text at a time)."""
-    columns = np.sort(columns)
-    starts = np.concatenate(([True], columns[1:] != columns[:-1])).nonzero()[0]
-    return columns[starts], np.diff(np.append(starts, len(columns)))
-
-
 class Features:
     """One text's feature vector under a vocabulary, with each column's IDF and model weights."""
 
     def __init__(self, vocabulary: Vocabulary, rows: np.ndarray):
         self.vocabulary = vocabulary
-        self.rows = rows  # per column: its IDF, then its class weights (one gather fetches both)
-        self._bounds = np.array([vocabulary.n_grams, vocabulary.n_grams + vocabulary.n_words])
+        self.rows = kernels.array(rows, np.float64)  # per column: its IDF, then its class weights
 
     def warm_up(self) -> None:
         """Build the lookup tables and the keys' own automaton (for sentences re-scored to explain a
-        finding) now, rather than in the first request that needs them."""
+        finding) and compile the counting kernels now, rather than in the first request that needs them."""
         self.vocabulary.automaton()
         self.vector("中文", "post")
 
     def vector(self, text: str, kind: str, walk: Walk | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ascending columns, their sublinear-tf IDF weights l2-normalised per block (as
-        TfidfTransformer and a normaliser per block compute them) and the columns' ``rows``."""
-        cols, counts = counted(self.vocabulary.hits(text, kind, walk))
-        rows = np.take(self.rows, cols, axis=0)
-        weights = (1.0 + np.log(counts)) * rows[:, 0]
-        a, b = cols.searchsorted(self._bounds).tolist()
-        for block in (weights[:a], weights[a:b], weights[b:]):
-            norm = math.sqrt(block @ block)
-            if norm:
-                block /= norm
-        return cols, weights, rows
+        TfidfTransformer and a normaliser per block compute them) and their dot product with each
+        class's weights (``kernels.weigh``)."""
+        cols, counts = self.vocabulary.counts(text, kind, walk)
+        weights, sums = kernels.weigh(cols, counts, self.rows, self.vocabulary.n_grams, self.vocabulary.n_words)
+        return cols, weights, sums

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from reviewer.engine import offers
 from reviewer.engine.normalize import view
+
+
+class Walk(NamedTuple):
+    """What the lexicon's walk over a text's compact view hands the classifier."""
+
+    keys: np.ndarray  # the walk keys found, one per occurrence (``Lexicon.features_found``)
+    codes: np.ndarray  # the compact view's code points (``View.codes``), for the unigrams
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +54,7 @@ class Riders:
         return cls(tuple(keys), classifier, np.array(bits, dtype=np.int64))
 
     def classifier_keys(self, found: np.ndarray) -> np.ndarray:
-        """The classifier's keys among the keys found (``features.Walk.keys``)."""
+        """The classifier's keys among the keys found (``Walk.keys``)."""
         return found[found < len(self.classifier)]
 
     def offer_gate(self, found: np.ndarray) -> bool:

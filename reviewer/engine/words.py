@@ -58,6 +58,19 @@ _IN_BLOCK = np.zeros(0x110000, dtype=bool)
 for _lo, _hi in ((0x4E00, 0x9FD5), (ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9"))):
     _IN_BLOCK[_lo:_hi + 1] = True
 _IN_BLOCK[[ord(c) for c in "+#&._%-"]] = True
+
+
+def block_at(text: str, at: int) -> str:
+    """The run of characters jieba cuts as one block around position ``at`` (the character alone
+    when it is in no block)."""
+    if not 0 <= at < len(text) or not _IN_BLOCK[ord(text[at])]:
+        return text[at:at + 1]
+    start, end = at, at + 1
+    while start > 0 and _IN_BLOCK[ord(text[start - 1])]:
+        start -= 1
+    while end < len(text) and _IN_BLOCK[ord(text[end])]:
+        end += 1
+    return text[start:end]
 _CUT_CACHE = 8192  # blocks remembered per segmenter
 
 
