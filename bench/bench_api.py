@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 TARGET_RPS = 100.0
 TARGET_P99_MS = 200.0
@@ -66,17 +67,20 @@ def request(conn: http.client.HTTPConnection, method: str, path: str, body: dict
 def start_server(port: int, threads: int, instance: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REVIEWER_CONFIG")}
     env["REVIEWER_INSTANCE"] = instance
-    return subprocess.Popen(
-        [sys.executable, "-c", "from reviewer.cli import main; main()", "serve", "--demo", "--port", str(port),
-         "--threads", str(threads)],
-        cwd=instance, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # stderr to a file, never a pipe nobody reads: waitress logs "Task queue depth" whenever requests
+    # wait for a thread, and a full pipe would stop the server in the middle of the run
+    with open(Path(instance) / "server.log", "w", encoding="utf-8") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from reviewer.cli import main; main()", "serve", "--demo", "--port", str(port),
+             "--threads", str(threads)],
+            cwd=instance, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
 
 
-def wait_ready(port: int, process: subprocess.Popen, timeout: float = 90) -> None:
+def wait_ready(port: int, process: subprocess.Popen, instance: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"服务启动失败：{process.stderr.read()}")
+            raise SystemExit(f"服务启动失败：{(Path(instance) / 'server.log').read_text(encoding='utf-8')}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             if request(conn, "GET", "/healthz", None)[0] == 200:
@@ -119,7 +123,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as instance:
         process = start_server(port, args.threads, instance)
         try:
-            wait_ready(port, process)
+            wait_ready(port, process, instance)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             status, raw = request(conn, "POST", "/api/v1/tokens",
                                   {"username": "editor1", "password": "demo-password"})
