@@ -103,7 +103,8 @@ def test_a_job_running_when_the_service_is_killed_is_resumed_at_the_next_start(s
 
     left = kill_mid_run(session, job_id, serve(env, tmp_path))
     assert (left.status, left.attempts, left.finished_at, left.report_path) == ("running", 1, None, None)
-    assert 0 < left.rows_done < len(rows) and left.rows_total == len(rows)
+    # killed unfinished; on a fast machine the first heartbeat may already count every row read
+    assert 0 < left.rows_done <= len(rows) and left.rows_total == len(rows)
 
     second = serve(env, tmp_path)
     try:
