@@ -14,8 +14,8 @@ import numpy as np
 
 from reviewer.engine.normalize import fold_codes
 
-_BITS = 21
-_MASK = (1 << _BITS) - 1
+BITS = 21  # bits per code point in a packed n-gram
+_MASK = (1 << BITS) - 1
 
 
 def fold_points(text: str) -> np.ndarray:
@@ -47,7 +47,7 @@ def point_codes(points: np.ndarray, max_n: int = 3) -> np.ndarray:
     parts = [points]
     code = points
     for n in range(2, max_n + 1):
-        code = (code[:-1] << np.uint64(_BITS)) | points[n - 1 :]
+        code = (code[:-1] << np.uint64(BITS)) | points[n - 1 :]
         parts.append(code)
     return np.concatenate(parts)
 
@@ -57,5 +57,5 @@ def decode(code: int) -> str:
     chars = []
     while code:
         chars.append(chr(code & _MASK))
-        code >>= _BITS
+        code >>= BITS
     return "".join(reversed(chars))

@@ -30,7 +30,7 @@ from itertools import chain
 import numpy as np
 
 from reviewer.engine import kernels
-from reviewer.engine.chargrams import decode, fold_points, point_codes
+from reviewer.engine.chargrams import BITS, decode, fold_points, point_codes
 from reviewer.engine.normalize import gap_table, view
 from reviewer.engine.riders import Walk
 
@@ -175,7 +175,7 @@ def mark_codes(points: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     pairs = (gap[:-1] | gap[1:]).nonzero()[0]  # a pair (i, i + 1) with a gap in it
     wide = points.astype(np.uint64)
-    return np.concatenate((wide[singles], (wide[pairs] << np.uint64(21)) | wide[pairs + 1]))
+    return np.concatenate((wide[singles], (wide[pairs] << np.uint64(BITS)) | wide[pairs + 1]))
 
 
 class Features:
@@ -187,7 +187,7 @@ class Features:
 
     def warm_up(self) -> None:
         """Build the lookup tables and the keys' own automaton (for sentences re-scored to explain a
-        finding) and compile the counting kernels now, rather than in the first request that needs them."""
+        finding) now, rather than in the first request that needs them."""
         self.vocabulary.automaton()
         self.vector("中文", "post")
 

@@ -18,9 +18,10 @@ from collections.abc import Callable
 
 import numba
 import numpy as np
-from numba import types
 
-_BITS = np.uint64(21)  # chargrams' packing: 21 bits per code point
+from reviewer.engine.chargrams import BITS
+
+_BITS = np.uint64(BITS)  # chargrams' packing
 
 
 def _compiled(signature: str) -> Callable:
@@ -98,7 +99,7 @@ def feature_columns(keys: np.ndarray, codes: np.ndarray, points: np.ndarray, uni
     return out[:k]
 
 
-@_compiled(types.Tuple((types.int64[::1], types.int64[::1]))(types.int64[::1]))
+@_compiled("UniTuple(int64[::1], 2)(int64[::1])")
 def run_lengths(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of a sorted array and how often each occurs."""
     values = np.empty(len(ordered), np.int64)
@@ -114,8 +115,7 @@ def run_lengths(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[:n], counts[:n]
 
 
-@_compiled(types.Tuple((types.float64[::1], types.float64[::1]))(
-    types.int64[::1], types.int64[::1], types.float64[:, ::1], types.int64, types.int64))
+@_compiled("UniTuple(float64[::1], 2)(int64[::1], int64[::1], float64[:, ::1], int64, int64)")
 def weigh(columns: np.ndarray, counts: np.ndarray, rows: np.ndarray, n_grams: int,
           n_words: int) -> tuple[np.ndarray, np.ndarray]:
     """Sublinear-tf IDF weights of ascending ``columns``, l2-normalised per block (grams below

@@ -176,9 +176,7 @@ class _Derived:
     """
 
     slow: np.ndarray  # bool per code point of the text
-    compact_keep: np.ndarray  # bool per plain character: the compact view keeps it
-    digits_keep: np.ndarray  # bool per plain character: the digits view keeps it
-    digits_target: np.ndarray  # uint32 per plain character: what the digits view makes of it
+    compact_keep: np.ndarray  # bool per plain character: the compact view keeps it as it is
 
 
 @cache
@@ -193,14 +191,16 @@ def _derived() -> _Derived:
     slow |= (derived_compact != compact.keep) | (compact.keep & (compact.target != out))
     derived_digits = plain.keep & digits.keep[out]
     slow |= (derived_digits != digits.keep) | (digits.keep & (digits.target != digits.target[out]))
-    return _Derived(slow, compact_keep, digits.keep, digits.target)
+    return _Derived(slow, compact_keep)
 
 
 def _derive(cps: np.ndarray, derived: _Derived) -> dict[str, View]:
-    positions = _table("plain").keep[cps].nonzero()[0]
-    codes = _table("plain").target[cps[positions]]
+    plain, digits = _table("plain"), _table("digits")
+    positions = plain.keep[cps].nonzero()[0]
+    codes = plain.target[cps[positions]]
     found = {"plain": View(codes.tobytes().decode("utf-32-le"), positions, codes)}
-    for name, keep, target in (("compact", derived.compact_keep, None), ("digits", derived.digits_keep, derived.digits_target)):
+    # the digits view also rewrites what it keeps (一 as 1); the compact view keeps characters as they are
+    for name, keep, target in (("compact", derived.compact_keep, None), ("digits", digits.keep, digits.target)):
         kept = keep[codes]
         view_codes = codes[kept] if target is None else target[codes[kept]]
         found[name] = View(view_codes.tobytes().decode("utf-32-le"), positions[kept], view_codes)

@@ -54,10 +54,15 @@ BOUNDARY_CHECK: dict[str, int] = {
 _HAN = re.compile("[\u4e00-\u9fd5]+")
 #: jieba's ``re_han_default`` (``[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+``): the characters it cuts as
 #: one block, as a flag per code point, so a text's blocks are found with array operations.
-_IN_BLOCK = np.zeros(0x110000, dtype=bool)
-for _lo, _hi in ((0x4E00, 0x9FD5), (ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9"))):
-    _IN_BLOCK[_lo:_hi + 1] = True
-_IN_BLOCK[[ord(c) for c in "+#&._%-"]] = True
+def _block_table() -> np.ndarray:
+    table = np.zeros(0x110000, dtype=bool)
+    for low, high in ((0x4E00, 0x9FD5), (ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9"))):
+        table[low:high + 1] = True
+    table[[ord(c) for c in "+#&._%-"]] = True
+    return table
+
+
+_IN_BLOCK = _block_table()
 
 
 def block_at(text: str, at: int) -> str:
